@@ -1,0 +1,20 @@
+# gateway/: the daemon. The only folder that wires concrete parts together.
+noinst_LIBRARIES += gateway/libgateway.a
+gateway_libgateway_a_SOURCES = \
+	gateway/daemon.cpp gateway/daemon.hpp \
+	gateway/daemon_config.cpp gateway/daemon_config.hpp \
+	gateway/schema.cpp gateway/schema.hpp
+LAYER_CHECKED_FILES += $(gateway_libgateway_a_SOURCES) gateway/outpostd.cpp
+
+# The embedded default configuration, compiled from etc/outpost.
+gateway/embedded_config.cpp: $(top_srcdir)/scripts/embed-files $(addprefix $(top_srcdir)/,$(EMBEDDED_CONFIG))
+	$(AM_V_GEN)$(MKDIR_P) gateway && $(SHELL) $(top_srcdir)/scripts/embed-files $@ \
+	  $(foreach f,$(EMBEDDED_CONFIG),$(notdir $(f))=$(top_srcdir)/$(f))
+CLEANFILES += gateway/embedded_config.cpp
+noinst_LIBRARIES += gateway/libembedded.a
+nodist_gateway_libembedded_a_SOURCES = gateway/embedded_config.cpp
+
+GATEWAY_LIBS = gateway/libgateway.a gateway/libembedded.a core/libcore.a
+sbin_PROGRAMS += outpostd
+outpostd_SOURCES = gateway/outpostd.cpp
+outpostd_LDADD = $(GATEWAY_LIBS) $(OUTPOST_SYS_LIBS)
