@@ -1,0 +1,1 @@
+# Tests and benchmarks of branch/ (unit tests in tests/unit/branch/).

@@ -1,0 +1,1 @@
+# Tests and benchmarks of dialplan/ (unit tests in tests/unit/dialplan/).

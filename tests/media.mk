@@ -1,0 +1,1 @@
+# Tests and benchmarks of media/ (unit tests in tests/unit/media/).

@@ -1,0 +1,1 @@
+# Tests and benchmarks of tdm/ (unit tests in tests/unit/tdm/).
