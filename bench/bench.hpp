@@ -26,7 +26,9 @@ inline void record(const std::string& name, double value, const std::string& uni
   std::fflush(stdout);
   const char* path = std::getenv("OUTPOST_BENCH_RECORDS");
   if (!path) return;
-  nlohmann::json j = {{"name", name},   {"value", value},   {"unit", unit},
+  nlohmann::json j = {{"name", name},
+                      {"value", value},
+                      {"unit", unit},
                       {"baseline", baseline != 0 ? nlohmann::json(baseline) : nlohmann::json()},
                       {"ratio", baseline != 0 ? nlohmann::json(ratio) : nlohmann::json()},
                       {"detail", detail}};

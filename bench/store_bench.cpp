@@ -28,7 +28,8 @@ double writerRate(const std::string& path, int n, Durability d) {
   auto w = StoreWriter::start(path, kSchema);
   if (!w) return 0;
   auto t = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) (*w)->submit(insert(i), d);
+  for (int i = 0; i < n; ++i)
+    (*w)->submit(insert(i), d);
   (*w)->flush(std::chrono::minutes(5));
   return n / outpost::bench::secondsSince(t);
 }
@@ -38,7 +39,8 @@ double autocommitRate(const std::string& path, int n) {
   if (!db || !db->migrate(kSchema)) return 0;
   (void)db->exec("PRAGMA synchronous=FULL");
   auto t = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) (void)insert(i)(*db);
+  for (int i = 0; i < n; ++i)
+    (void)insert(i)(*db);
   return n / outpost::bench::secondsSince(t);
 }
 }  // namespace
@@ -49,8 +51,9 @@ int main() {
   double batched = writerRate(dir.file("a.db"), n, Durability::kCritical);
   double normal = writerRate(dir.file("b.db"), n, Durability::kNormal);
   double single = autocommitRate(dir.file("c.db"), 2000);
-  outpost::bench::record("store.critical_writes_per_s", batched, "writes/s", single,
-                         "synchronous=FULL, batched by the writer thread vs one transaction per write");
+  outpost::bench::record(
+      "store.critical_writes_per_s", batched, "writes/s", single,
+      "synchronous=FULL, batched by the writer thread vs one transaction per write");
   outpost::bench::record("store.normal_writes_per_s", normal, "writes/s", batched,
                          "synchronous=NORMAL vs FULL, both batched");
   return 0;

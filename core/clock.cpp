@@ -12,14 +12,18 @@ SystemClock& SystemClock::instance() {
 ManualClock::ManualClock(WallTime start)
     : wall_offset_ns_(std::chrono::duration_cast<Duration>(start.time_since_epoch()).count()) {}
 
-TimePoint ManualClock::now() const { return TimePoint(Duration(mono_ns_.load())); }
+TimePoint ManualClock::now() const {
+  return TimePoint(Duration(mono_ns_.load()));
+}
 
 WallTime ManualClock::wallNow() const {
   return WallTime(std::chrono::duration_cast<WallTime::duration>(
       Duration(wall_offset_ns_.load() + mono_ns_.load())));
 }
 
-void ManualClock::advance(Duration d) { mono_ns_ += d.count(); }
+void ManualClock::advance(Duration d) {
+  mono_ns_ += d.count();
+}
 
 void ManualClock::setWall(WallTime t) {
   wall_offset_ns_ =
@@ -39,6 +43,8 @@ std::string formatUtc(WallTime t) {
   return buf;
 }
 
-double toSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+double toSeconds(Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace outpost::core

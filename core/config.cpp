@@ -231,7 +231,8 @@ Status ConfigFile::parseText(const std::string& text, const std::string& sourceN
 
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
-      return invalidArgument(where.str() + ": expected 'key = value', '[section]' or 'include FILE', got '" +
+      return invalidArgument(where.str() +
+                             ": expected 'key = value', '[section]' or 'include FILE', got '" +
                              std::string(line) + "'");
     }
     std::string key(trim(line.substr(0, eq)));
@@ -290,7 +291,9 @@ KeySpec choiceKey(std::string name, std::vector<std::string> choices, std::strin
   return k;
 }
 
-void ConfigSchema::add(SectionSpec spec) { sections_.push_back(std::move(spec)); }
+void ConfigSchema::add(SectionSpec spec) {
+  sections_.push_back(std::move(spec));
+}
 
 const SectionSpec* ConfigSchema::find(const std::string& type) const {
   for (const auto& s : sections_) {
@@ -305,7 +308,8 @@ std::vector<std::string> ConfigSchema::check(const ConfigFile& file) const {
     problems.emplace_back(at, at.str() + ": " + msg);
   };
   std::vector<std::string> sectionTypes;
-  for (const auto& s : sections_) sectionTypes.push_back(s.type);
+  for (const auto& s : sections_)
+    sectionTypes.push_back(s.type);
 
   std::map<std::string, int> seen;
   for (const auto& sec : file.sections()) {
@@ -326,7 +330,8 @@ std::vector<std::string> ConfigSchema::check(const ConfigFile& file) const {
       report(sec.where(), "section [" + sec.type() + "] may appear only once");
     }
     std::vector<std::string> keyNames;
-    for (const auto& k : spec->keys) keyNames.push_back(k.name);
+    for (const auto& k : spec->keys)
+      keyNames.push_back(k.name);
     for (const auto& e : sec.entries()) {
       auto k = std::find_if(spec->keys.begin(), spec->keys.end(),
                             [&](const KeySpec& ks) { return ks.name == e.key; });
@@ -338,14 +343,23 @@ std::vector<std::string> ConfigSchema::check(const ConfigFile& file) const {
       }
       Status st;
       switch (k->kind) {
-        case ValueKind::kInt: st = sec.getInt(e.key, 0, k->min, k->max).status(); break;
-        case ValueKind::kBool: st = sec.getBool(e.key, false).status(); break;
-        case ValueKind::kDuration: st = sec.getDuration(e.key, Duration(0)).status(); break;
-        case ValueKind::kChoice: st = sec.getChoice(e.key, "", k->choices).status(); break;
+        case ValueKind::kInt:
+          st = sec.getInt(e.key, 0, k->min, k->max).status();
+          break;
+        case ValueKind::kBool:
+          st = sec.getBool(e.key, false).status();
+          break;
+        case ValueKind::kDuration:
+          st = sec.getDuration(e.key, Duration(0)).status();
+          break;
+        case ValueKind::kChoice:
+          st = sec.getChoice(e.key, "", k->choices).status();
+          break;
         case ValueKind::kPath:
           if (e.value.empty()) st = sec.errorAt(e.key, "needs a path");
           break;
-        case ValueKind::kString: break;
+        case ValueKind::kString:
+          break;
       }
       if (!st) problems.emplace_back(e.where, st.message());
     }
@@ -370,7 +384,8 @@ std::vector<std::string> ConfigSchema::check(const ConfigFile& file) const {
     return a.first.line < b.first.line;
   });
   std::vector<std::string> out;
-  for (auto& p : problems) out.push_back(std::move(p.second));
+  for (auto& p : problems)
+    out.push_back(std::move(p.second));
   return out;
 }
 

@@ -47,13 +47,15 @@ void renderInto(const nlohmann::json& v, const std::string& prefix, std::string&
     bool objects = !v.empty() && v.front().is_object();
     if (!objects) {
       std::vector<std::string> items;
-      for (const auto& e : v) items.push_back(scalarText(e));
+      for (const auto& e : v)
+        items.push_back(scalarText(e));
       out += prefix + ": " + join(items, ", ") + "\n";
       return;
     }
     for (const auto& e : v) {
       std::string line = prefix + ":";
-      for (auto it = e.begin(); it != e.end(); ++it) line += " " + pairText(it.key(), it.value());
+      for (auto it = e.begin(); it != e.end(); ++it)
+        line += " " + pairText(it.key(), it.value());
       out += line + "\n";
     }
   } else {
@@ -61,7 +63,9 @@ void renderInto(const nlohmann::json& v, const std::string& prefix, std::string&
   }
 }
 
-void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void setNonBlocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 }  // namespace
 
@@ -191,7 +195,8 @@ ControlReply ControlServer::dispatch(const std::string& line) {
   }
   if (!cmd) {
     std::vector<std::string> names;
-    for (const auto& [n, c] : commands_) names.push_back(n);
+    for (const auto& [n, c] : commands_)
+      names.push_back(n);
     std::string msg = "unknown command '" + args[0] + "'";
     std::string tried = args.size() > 1 ? args[0] + " " + args[1] : args[0];
     if (auto s = suggest(tried, names)) {
@@ -316,7 +321,9 @@ void ControlServer::dropClient(Client* c) {
   loop_.post([owned = std::shared_ptr<Client>(std::move(owned))]() {});
 }
 
-std::string ControlResponse::body() const { return join(lines, "\n"); }
+std::string ControlResponse::body() const {
+  return join(lines, "\n");
+}
 
 Result<ControlClient> ControlClient::connect(const std::string& path, Duration timeout) {
   sockaddr_un addr;
@@ -331,7 +338,8 @@ Result<ControlClient> ControlClient::connect(const std::string& path, Duration t
       return c;
     }
     int err = errno;
-    if (std::chrono::steady_clock::now() >= deadline || (err != EAGAIN && err != ECONNREFUSED && err != ENOENT)) {
+    if (std::chrono::steady_clock::now() >= deadline ||
+        (err != EAGAIN && err != ECONNREFUSED && err != ENOENT)) {
       return Error{ErrorCode::kUnavailable,
                    "cannot connect to control socket " + path + ": " + std::strerror(err) +
                        " (is outpostd running? -s/OUTPOST_SOCKET select the socket)"};
@@ -344,7 +352,8 @@ Result<ControlResponse> ControlClient::request(const std::string& line, Duration
   std::string out = line + "\n";
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto waitFor = [&](short ev) -> Status {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return unavailable("control socket: no answer in time");
     pollfd p{fd_.get(), ev, 0};
     int rc = ::poll(&p, 1, static_cast<int>(left.count()));

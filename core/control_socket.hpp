@@ -39,7 +39,7 @@ struct ControlReply {
   std::string error;
   nlohmann::json body = nlohmann::json::object();
   std::optional<std::string> text;  // replaces the generic text rendering
-  bool json = false;                 // the request asked for JSON
+  bool json = false;                // the request asked for JSON
 
   static ControlReply success(nlohmann::json body = nlohmann::json::object()) {
     ControlReply r;

@@ -47,7 +47,9 @@ void LoopHandle::cancel() {
   loop_ = nullptr;
 }
 
-bool LoopHandle::active() const { return loop_ && loop_->isActive(id_); }
+bool LoopHandle::active() const {
+  return loop_ && loop_->isActive(id_);
+}
 
 EventLoop::EventLoop(Clock& clock) : clock_(clock) {
   root_ = su_root_create(nullptr);
@@ -69,7 +71,8 @@ EventLoop::EventLoop(Clock& clock) : clock_(clock) {
 }
 
 EventLoop::~EventLoop() {
-  for (auto& [id, entry] : fds_) su_root_deregister(root_, entry->su_index);
+  for (auto& [id, entry] : fds_)
+    su_root_deregister(root_, entry->su_index);
   fds_.clear();
   if (wake_index_ >= 0) su_root_deregister(root_, wake_index_);
   su_root_destroy(root_);
@@ -165,7 +168,9 @@ void EventLoop::cancel(uint64_t id) {
   }
 }
 
-bool EventLoop::isActive(uint64_t id) const { return timers_.count(id) || fds_.count(id); }
+bool EventLoop::isActive(uint64_t id) const {
+  return timers_.count(id) || fds_.count(id);
+}
 
 void EventLoop::fireDueTimers() {
   // Timers added while firing with a zero delay run in the next iteration, so a
@@ -205,7 +210,8 @@ void EventLoop::drainPosted() {
     std::lock_guard lock(post_mutex_);
     work.swap(posted_);
   }
-  for (auto& fn : work) fn();
+  for (auto& fn : work)
+    fn();
 }
 
 Duration EventLoop::untilNextTimer() const {
@@ -242,8 +248,13 @@ bool EventLoop::runOnce(Duration maxWait) {
   }
   // Round up: waking a little late is fine, spinning on a sub-millisecond
   // remainder is not.
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait + std::chrono::microseconds(999));
-  su_duration_t tout = wait == Duration::max() || ms.count() > 60'000 ? 60'000 : static_cast<su_duration_t>(ms.count());
+  // Capped at a minute so the arithmetic never overflows on "wait forever".
+  su_duration_t tout = 60'000;
+  if (wait < std::chrono::seconds(60)) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait +
+                                                                    std::chrono::microseconds(999));
+    tout = static_cast<su_duration_t>(ms.count());
+  }
   su_root_step(root_, tout);
   fireDueTimers();
   drainPosted();

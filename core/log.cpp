@@ -16,12 +16,18 @@ std::mutex g_log_mutex;
 int syslogPriority(LogLevel level) {
   switch (level) {
     case LogLevel::kTrace:
-    case LogLevel::kDebug: return LOG_DEBUG;
-    case LogLevel::kInfo: return LOG_INFO;
-    case LogLevel::kNotice: return LOG_NOTICE;
-    case LogLevel::kWarning: return LOG_WARNING;
-    case LogLevel::kError: return LOG_ERR;
-    case LogLevel::kCritical: return LOG_CRIT;
+    case LogLevel::kDebug:
+      return LOG_DEBUG;
+    case LogLevel::kInfo:
+      return LOG_INFO;
+    case LogLevel::kNotice:
+      return LOG_NOTICE;
+    case LogLevel::kWarning:
+      return LOG_WARNING;
+    case LogLevel::kError:
+      return LOG_ERR;
+    case LogLevel::kCritical:
+      return LOG_CRIT;
   }
   return LOG_INFO;
 }
@@ -29,13 +35,20 @@ int syslogPriority(LogLevel level) {
 
 const char* logLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return "trace";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kNotice: return "notice";
-    case LogLevel::kWarning: return "warning";
-    case LogLevel::kError: return "error";
-    case LogLevel::kCritical: return "critical";
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kNotice:
+      return "notice";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kCritical:
+      return "critical";
   }
   return "info";
 }
@@ -87,7 +100,8 @@ void Logger::write(LogLevel level, std::string_view component, std::string_view 
   }
   line += ": ";
   // One event, one line: a newline inside a message would forge a second one.
-  for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
+  for (char c : message)
+    line += (c == '\n' || c == '\r') ? ' ' : c;
   std::lock_guard lock(g_log_mutex);
   if (sink_) sink_(LogRecord{level, component, ctx, message});
   if (target_ == LogTarget::kSyslog) {
@@ -106,8 +120,12 @@ LogContext::LogContext(std::string_view key, std::string_view value) : previous_
   t_context += value;
 }
 
-LogContext::~LogContext() { t_context = std::move(previous_); }
+LogContext::~LogContext() {
+  t_context = std::move(previous_);
+}
 
-std::string_view LogContext::current() { return t_context; }
+std::string_view LogContext::current() {
+  return t_context;
+}
 
 }  // namespace outpost::core

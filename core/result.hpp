@@ -94,7 +94,9 @@ inline Error notFound(std::string message) {
 inline Error unavailable(std::string message) {
   return Error{ErrorCode::kUnavailable, std::move(message)};
 }
-inline Error ioError(std::string message) { return Error{ErrorCode::kIo, std::move(message)}; }
+inline Error ioError(std::string message) {
+  return Error{ErrorCode::kIo, std::move(message)};
+}
 inline Error internalError(std::string message) {
   return Error{ErrorCode::kInternal, std::move(message)};
 }

@@ -56,8 +56,12 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_.get());
 }
 
-int64_t Statement::columnInt(int i) const { return sqlite3_column_int64(stmt_.get(), i); }
-double Statement::columnDouble(int i) const { return sqlite3_column_double(stmt_.get(), i); }
+int64_t Statement::columnInt(int i) const {
+  return sqlite3_column_int64(stmt_.get(), i);
+}
+double Statement::columnDouble(int i) const {
+  return sqlite3_column_double(stmt_.get(), i);
+}
 std::string Statement::columnText(int i) const {
   auto* p = sqlite3_column_text(stmt_.get(), i);
   return p ? std::string(reinterpret_cast<const char*>(p),
@@ -67,7 +71,9 @@ std::string Statement::columnText(int i) const {
 bool Statement::columnIsNull(int i) const {
   return sqlite3_column_type(stmt_.get(), i) == SQLITE_NULL;
 }
-int Statement::columnCount() const { return sqlite3_column_count(stmt_.get()); }
+int Statement::columnCount() const {
+  return sqlite3_column_count(stmt_.get());
+}
 std::string Statement::columnName(int i) const {
   const char* n = sqlite3_column_name(stmt_.get(), i);
   return n ? n : "";
@@ -75,8 +81,8 @@ std::string Statement::columnName(int i) const {
 
 Result<Database> Database::open(const std::string& path, Mode mode) {
   sqlite3* raw = nullptr;
-  int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                      : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;  // one thread per connection, by design
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Database db;
@@ -124,9 +130,15 @@ Result<Statement*> Database::cached(const std::string& sql) {
   return it->second.get();
 }
 
-int64_t Database::lastInsertRowid() const { return sqlite3_last_insert_rowid(db_.get()); }
-int Database::changes() const { return sqlite3_changes(db_.get()); }
-std::string Database::errorMessage() const { return sqlite3_errmsg(db_.get()); }
+int64_t Database::lastInsertRowid() const {
+  return sqlite3_last_insert_rowid(db_.get());
+}
+int Database::changes() const {
+  return sqlite3_changes(db_.get());
+}
+std::string Database::errorMessage() const {
+  return sqlite3_errmsg(db_.get());
+}
 
 int Database::schemaVersion() {
   auto st = prepare("PRAGMA user_version");
@@ -139,7 +151,8 @@ Status Database::migrate(std::span<const Migration> migrations) {
   int current = schemaVersion();
   if (current < 0) return ioError(path_ + ": cannot read schema version");
   int newest = 0;
-  for (const auto& m : migrations) newest = std::max(newest, m.version);
+  for (const auto& m : migrations)
+    newest = std::max(newest, m.version);
   if (current > newest) {
     return invalidArgument(path_ + ": database schema version " + std::to_string(current) +
                            " is newer than this program knows (" + std::to_string(newest) +
@@ -195,9 +208,10 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::start(const std::string& path,
                                                         Options options) {
   auto db = Database::open(path);
   if (!db) return db.error();
-  sqlite3_busy_timeout(db->raw(), static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                       options.busy_timeout)
-                                                       .count()));
+  sqlite3_busy_timeout(
+      db->raw(),
+      static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(options.busy_timeout).count()));
   if (Status s = db->migrate(migrations); !s) return s;
   return std::unique_ptr<StoreWriter>(new StoreWriter(std::move(db).value(), options));
 }
@@ -207,7 +221,9 @@ StoreWriter::StoreWriter(Database db, Options options)
   thread_ = std::thread([this] { threadMain(); });
 }
 
-StoreWriter::~StoreWriter() { stop(); }
+StoreWriter::~StoreWriter() {
+  stop();
+}
 
 void StoreWriter::stop() {
   {
@@ -301,10 +317,12 @@ void StoreWriter::commitBatch(std::vector<Item>& batch) {
     Status committed = db_.exec("COMMIT");
     if (!committed) {
       (void)db_.exec("ROLLBACK");
-      for (auto& r : results) r = committed;
+      for (auto& r : results)
+        r = committed;
     }
   } else {
-    for (auto& r : results) r = began;
+    for (auto& r : results)
+      r = began;
   }
   uint64_t ok = 0, bad = 0;
   std::string lastError;

@@ -120,7 +120,7 @@ class StoreWriter {
   using Done = std::function<void(Status)>;
 
   struct Options {
-    size_t max_batch = 64;               // writes per transaction
+    size_t max_batch = 64;  // writes per transaction
     Duration busy_timeout = std::chrono::seconds(5);
   };
 

@@ -8,8 +8,10 @@ namespace outpost::core {
 
 std::string_view trim(std::string_view s) {
   size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b])))
+    ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1])))
+    --e;
   return s.substr(b, e - b);
 }
 
@@ -18,7 +20,8 @@ std::vector<std::string> split(std::string_view s, char sep, bool skipEmpty) {
   size_t start = 0;
   for (;;) {
     size_t pos = s.find(sep, start);
-    std::string_view part = trim(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
+    std::string_view part =
+        trim(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
     if (!part.empty() || !skipEmpty) out.emplace_back(part);
     if (pos == std::string_view::npos) break;
     start = pos + 1;
@@ -41,7 +44,8 @@ bool startsWith(std::string_view s, std::string_view prefix) {
 
 std::string toLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -50,12 +54,15 @@ size_t editDistance(std::string_view a, std::string_view b) {
   // neighbours ("lgo" for "log") each cost one.
   const size_t w = b.size() + 1;
   std::vector<size_t> d((a.size() + 1) * w);
-  for (size_t i = 0; i <= a.size(); ++i) d[i * w] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[j] = j;
+  for (size_t i = 0; i <= a.size(); ++i)
+    d[i * w] = i;
+  for (size_t j = 0; j <= b.size(); ++j)
+    d[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      size_t v = std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
+      size_t v =
+          std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
         v = std::min(v, d[(i - 2) * w + j - 2] + 1);
       }
@@ -92,7 +99,8 @@ std::optional<long long> parseInt(std::string_view s) {
 std::optional<Duration> parseDuration(std::string_view s, Duration bareUnit) {
   s = trim(s);
   size_t i = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+    ++i;
   if (i == 0 || i > 15) return std::nullopt;
   auto n = parseInt(s.substr(0, i));
   if (!n) return std::nullopt;

@@ -21,10 +21,12 @@ std::string toLower(std::string_view s);
 // Levenshtein distance, for suggestions.
 size_t editDistance(std::string_view a, std::string_view b);
 // The closest candidate when it is plausibly a typo of `word`, else nullopt.
-std::optional<std::string> suggest(std::string_view word, const std::vector<std::string>& candidates);
+std::optional<std::string> suggest(std::string_view word,
+                                   const std::vector<std::string>& candidates);
 
 // "250ms", "10s", "5m", "3h", "2d", or a bare number in `bareUnit`.
-std::optional<Duration> parseDuration(std::string_view s, Duration bareUnit = std::chrono::seconds(1));
+std::optional<Duration> parseDuration(std::string_view s,
+                                      Duration bareUnit = std::chrono::seconds(1));
 std::optional<long long> parseInt(std::string_view s);
 std::optional<bool> parseBool(std::string_view s);
 

@@ -6,11 +6,16 @@ namespace outpost::core {
 
 const char* healthName(Health h) {
   switch (h) {
-    case Health::kUp: return "up";
-    case Health::kDegraded: return "degraded";
-    case Health::kDown: return "down";
-    case Health::kStarting: return "starting";
-    case Health::kDisabled: return "disabled";
+    case Health::kUp:
+      return "up";
+    case Health::kDegraded:
+      return "degraded";
+    case Health::kDown:
+      return "down";
+    case Health::kStarting:
+      return "starting";
+    case Health::kDisabled:
+      return "disabled";
   }
   return "unknown";
 }
@@ -29,7 +34,8 @@ nlohmann::json SubsystemRegistry::snapshot() const {
   for (const auto& [name, probe] : probes_) {
     SubsystemStatus s = probe();
     nlohmann::json j = {{"name", name}, {"state", healthName(s.health)}, {"detail", s.detail}};
-    for (auto it = s.facts.begin(); it != s.facts.end(); ++it) j[it.key()] = it.value();
+    for (auto it = s.facts.begin(); it != s.facts.end(); ++it)
+      j[it.key()] = it.value();
     out.push_back(std::move(j));
   }
   return out;
@@ -38,10 +44,14 @@ nlohmann::json SubsystemRegistry::snapshot() const {
 Health SubsystemRegistry::overall() const {
   auto rank = [](Health h) {
     switch (h) {
-      case Health::kDown: return 3;
-      case Health::kDegraded: return 2;
-      case Health::kStarting: return 1;
-      default: return 0;
+      case Health::kDown:
+        return 3;
+      case Health::kDegraded:
+        return 2;
+      case Health::kStarting:
+        return 1;
+      default:
+        return 0;
     }
   };
   Health worst = Health::kUp;

@@ -16,7 +16,7 @@ const char* healthName(Health h);
 
 struct SubsystemStatus {
   Health health = Health::kUp;
-  std::string detail;                              // one line a person reads
+  std::string detail;                               // one line a person reads
   nlohmann::json facts = nlohmann::json::object();  // figures a script reads
 };
 

@@ -3,5 +3,7 @@
 #include "config.h"
 
 namespace outpost::core {
-const char* version() { return PACKAGE_VERSION; }
+const char* version() {
+  return PACKAGE_VERSION;
+}
 }  // namespace outpost::core

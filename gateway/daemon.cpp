@@ -58,14 +58,15 @@ int Daemon::start() {
   loop_ = std::make_unique<core::EventLoop>();
   started_ = loop_->clock().now();
   started_wall_ = loop_->clock().wallNow();
-  signal_watch_ = loop_->watchFd(signal_fd_.get(), core::kReadable, [this](unsigned) { onSignal(); });
+  signal_watch_ =
+      loop_->watchFd(signal_fd_.get(), core::kReadable, [this](unsigned) { onSignal(); });
 
   const auto& g = config_.general;
   std::error_code ec;
   std::filesystem::create_directories(g.state_dir, ec);
   if (ec) {
-    OUTPOST_LOG(Critical, "daemon") << "cannot create state_dir " << g.state_dir << ": "
-                                    << ec.message();
+    OUTPOST_LOG(Critical, "daemon")
+        << "cannot create state_dir " << g.state_dir << ": " << ec.message();
     return 1;
   }
   auto store = core::StoreWriter::start(g.database, schemaMigrations());
@@ -77,8 +78,8 @@ int Daemon::start() {
 
   // Was the previous run stopped cleanly? An admin wants to know about crashes.
   if (auto db = core::Database::open(g.database, core::Database::Mode::kReadOnly)) {
-    if (auto st = db->prepare(
-            "SELECT started_at, stopped_at, stop_reason FROM daemon_runs ORDER BY id DESC LIMIT 1")) {
+    if (auto st = db->prepare("SELECT started_at, stopped_at, stop_reason FROM daemon_runs ORDER "
+                              "BY id DESC LIMIT 1")) {
       if (auto row = st->step(); row && *row) {
         previous_run_ = st->columnIsNull(1)
                             ? "started " + st->columnText(0) + ", did not stop cleanly"
@@ -150,10 +151,17 @@ void Daemon::onSignal() {
   signalfd_siginfo si;
   while (::read(signal_fd_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
     switch (si.ssi_signo) {
-      case SIGHUP: reload("SIGHUP"); break;
-      case SIGTERM: requestStop("SIGTERM"); break;
-      case SIGINT: requestStop("SIGINT"); break;
-      default: break;
+      case SIGHUP:
+        reload("SIGHUP");
+        break;
+      case SIGTERM:
+        requestStop("SIGTERM");
+        break;
+      case SIGINT:
+        requestStop("SIGINT");
+        break;
+      default:
+        break;
     }
   }
 }
@@ -180,9 +188,10 @@ void Daemon::reload(const std::string& why) {
   const auto& old = config_.general;
   const auto& fresh = cfg->general;
   // Paths cannot move under a running daemon; say so instead of half-applying.
-  for (auto [name, a, b] : {std::tuple{"state_dir", old.state_dir, fresh.state_dir},
-                            std::tuple{"database", old.database, fresh.database},
-                            std::tuple{"control_socket", old.control_socket, fresh.control_socket}}) {
+  for (auto [name, a, b] :
+       {std::tuple{"state_dir", old.state_dir, fresh.state_dir},
+        std::tuple{"database", old.database, fresh.database},
+        std::tuple{"control_socket", old.control_socket, fresh.control_socket}}) {
     if (a != b) {
       OUTPOST_LOG(Warning, "daemon") << "reload: [general] " << name << " changed from " << a
                                      << " to " << b << "; takes effect at the next restart";
@@ -197,9 +206,8 @@ void Daemon::reload(const std::string& why) {
   core::Logger::instance().setTarget(config_.general.log_target);
   ++reloads_;
   last_reload_error_.clear();
-  OUTPOST_LOG(Notice, "daemon") << "reloaded configuration (" << why << ") from "
-                                << config_.source << "; log_level "
-                                << core::logLevelName(config_.general.log_level);
+  OUTPOST_LOG(Notice, "daemon") << "reloaded configuration (" << why << ") from " << config_.source
+                                << "; log_level " << core::logLevelName(config_.general.log_level);
   (void)core::sdNotify("READY=1\nSTATUS=serving " + config_.general.site);
 }
 
@@ -223,54 +231,52 @@ nlohmann::json Daemon::statusJson() const {
 }
 
 void Daemon::registerCommands() {
-  control_->addCommand("status", "status", "version, uptime, paths and every subsystem's state",
-                       [this](const ControlRequest&) {
-                         nlohmann::json j = statusJson();
-                         ControlReply r = ControlReply::success(j);
-                         // Keep the text form flat and greppable.
-                         std::string t;
-                         for (const char* k : {"version", "site", "pid", "started", "uptime_s",
-                                               "config", "database", "control_socket",
-                                               "log_level", "state", "previous_run"}) {
-                           if (!j.contains(k)) continue;
-                           const auto& v = j[k];
-                           t += std::string(k) + ": " +
-                                (v.is_string() ? v.get<std::string>() : v.dump()) + "\n";
-                         }
-                         for (const auto& s : j["subsystems"]) {
-                           t += "subsystem " + s["name"].get<std::string>() + ": " +
-                                s["state"].get<std::string>();
-                           std::string d = s["detail"].get<std::string>();
-                           if (!d.empty()) t += " (" + d + ")";
-                           t += "\n";
-                         }
-                         r.text = t;
-                         return r;
-                       });
+  control_->addCommand(
+      "status", "status", "version, uptime, paths and every subsystem's state",
+      [this](const ControlRequest&) {
+        nlohmann::json j = statusJson();
+        ControlReply r = ControlReply::success(j);
+        // Keep the text form flat and greppable.
+        std::string t;
+        for (const char* k : {"version", "site", "pid", "started", "uptime_s", "config", "database",
+                              "control_socket", "log_level", "state", "previous_run"}) {
+          if (!j.contains(k)) continue;
+          const auto& v = j[k];
+          t += std::string(k) + ": " + (v.is_string() ? v.get<std::string>() : v.dump()) + "\n";
+        }
+        for (const auto& s : j["subsystems"]) {
+          t += "subsystem " + s["name"].get<std::string>() + ": " + s["state"].get<std::string>();
+          std::string d = s["detail"].get<std::string>();
+          if (!d.empty()) t += " (" + d + ")";
+          t += "\n";
+        }
+        r.text = t;
+        return r;
+      });
   control_->addCommand("version", "version", "the daemon's version", [](const ControlRequest&) {
     return ControlReply::success({{"version", core::version()}});
   });
-  control_->addCommand("reload", "reload",
-                       "re-read the configuration (like SIGHUP); a bad one is refused",
-                       [this](const ControlRequest&) {
-                         int before = failed_reloads_;
-                         reload("control socket");
-                         if (failed_reloads_ != before) {
-                           return ControlReply::failure("reload refused: " + last_reload_error_);
-                         }
-                         return ControlReply::success(
-                             {{"reloaded", true}, {"config", config_.source}, {"reloads", reloads_}});
-                       });
+  control_->addCommand(
+      "reload", "reload", "re-read the configuration (like SIGHUP); a bad one is refused",
+      [this](const ControlRequest&) {
+        int before = failed_reloads_;
+        reload("control socket");
+        if (failed_reloads_ != before) {
+          return ControlReply::failure("reload refused: " + last_reload_error_);
+        }
+        return ControlReply::success(
+            {{"reloaded", true}, {"config", config_.source}, {"reloads", reloads_}});
+      });
 }
 
 void Daemon::registerSubsystems() {
   subsystems_.add("config", [this] {
     SubsystemStatus s;
     s.health = last_reload_error_.empty() ? Health::kUp : Health::kDegraded;
-    s.detail = last_reload_error_.empty()
-                   ? config_.source + ", " + std::to_string(config_.file.sections().size()) +
-                         " sections"
-                   : "last reload refused: " + last_reload_error_;
+    s.detail =
+        last_reload_error_.empty()
+            ? config_.source + ", " + std::to_string(config_.file.sections().size()) + " sections"
+            : "last reload refused: " + last_reload_error_;
     s.facts = {{"reloads", reloads_}, {"failed_reloads", failed_reloads_}};
     return s;
   });

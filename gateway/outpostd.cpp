@@ -10,15 +10,16 @@
 namespace {
 
 void usage(FILE* to) {
-  std::fprintf(to,
-               "usage: outpostd [-c FILE] [--check-config] [--state-dir DIR] [--log-level LEVEL]\n"
-               "  -c, --config FILE    configuration file (default: the embedded demo branch)\n"
-               "      --check-config   check the configuration, print problems as FILE:LINE,\n"
-               "                       exit 0 when good and 2 when not\n"
-               "      --state-dir DIR  keep the database and control socket in DIR\n"
-               "      --log-level L    trace, debug, info, notice, warning, error, critical\n"
-               "  -V, --version        print the version\n"
-               "Runs in the foreground. SIGTERM/SIGINT stop it, SIGHUP reloads the configuration.\n");
+  std::fprintf(
+      to,
+      "usage: outpostd [-c FILE] [--check-config] [--state-dir DIR] [--log-level LEVEL]\n"
+      "  -c, --config FILE    configuration file (default: the embedded demo branch)\n"
+      "      --check-config   check the configuration, print problems as FILE:LINE,\n"
+      "                       exit 0 when good and 2 when not\n"
+      "      --state-dir DIR  keep the database and control socket in DIR\n"
+      "      --log-level L    trace, debug, info, notice, warning, error, critical\n"
+      "  -V, --version        print the version\n"
+      "Runs in the foreground. SIGTERM/SIGINT stop it, SIGHUP reloads the configuration.\n");
 }
 
 }  // namespace
@@ -37,13 +38,27 @@ int main(int argc, char** argv) {
   int c;
   while ((c = getopt_long(argc, argv, "c:Vh", longOpts, nullptr)) != -1) {
     switch (c) {
-      case 'c': opts.config_path = optarg; break;
-      case 'k': opts.check_only = true; break;
-      case 's': opts.overrides.state_dir = optarg; break;
-      case 'l': opts.overrides.log_level = optarg; break;
-      case 'V': std::printf("outpostd %s\n", outpost::core::version()); return 0;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case 'c':
+        opts.config_path = optarg;
+        break;
+      case 'k':
+        opts.check_only = true;
+        break;
+      case 's':
+        opts.overrides.state_dir = optarg;
+        break;
+      case 'l':
+        opts.overrides.log_level = optarg;
+        break;
+      case 'V':
+        std::printf("outpostd %s\n", outpost::core::version());
+        return 0;
+      case 'h':
+        usage(stdout);
+        return 0;
+      default:
+        usage(stderr);
+        return 2;
     }
   }
   if (optind < argc) {

@@ -17,6 +17,8 @@ const core::Migration kMigrations[] = {
 };
 }  // namespace
 
-std::span<const core::Migration> schemaMigrations() { return kMigrations; }
+std::span<const core::Migration> schemaMigrations() {
+  return kMigrations;
+}
 
 }  // namespace outpost::gateway

@@ -30,7 +30,8 @@ void usage(FILE* to) {
 
 int main(int argc, char** argv) {
   using namespace outpost::core;
-  std::string socket = std::getenv("OUTPOST_SOCKET") ? std::getenv("OUTPOST_SOCKET") : kDefaultSocket;
+  std::string socket =
+      std::getenv("OUTPOST_SOCKET") ? std::getenv("OUTPOST_SOCKET") : kDefaultSocket;
   bool json = false;
   long timeoutS = 30;
   std::vector<std::string> words;
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "outpostctl: %s\n", resp->error.c_str());
     return 1;
   }
-  for (const auto& l : resp->lines) std::printf("%s\n", l.c_str());
+  for (const auto& l : resp->lines)
+    std::printf("%s\n", l.c_str());
   return 0;
 }

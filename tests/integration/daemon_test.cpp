@@ -20,8 +20,12 @@ using namespace outpost::test;
 
 namespace {
 
-std::string outpostd() { return buildPath("outpostd"); }
-std::string outpostctl() { return buildPath("outpostctl"); }
+std::string outpostd() {
+  return buildPath("outpostd");
+}
+std::string outpostctl() {
+  return buildPath("outpostctl");
+}
 
 // Receives sd_notify datagrams the way systemd would.
 class NotifyListener {
@@ -74,7 +78,8 @@ struct Daemon {
     notify = std::make_unique<NotifyListener>(dir.file("notify.sock"));
     Process::Options o;
     o.env = {"NOTIFY_SOCKET=" + dir.file("notify.sock")};
-    for (auto& e : extraEnv) o.env.push_back(e);
+    for (auto& e : extraEnv)
+      o.env.push_back(e);
     proc = std::make_unique<Process>(std::vector<std::string>{outpostd(), "-c", conf}, o);
     auto ready = notify->waitFor("READY=1", 10000ms);
     BOOST_REQUIRE_MESSAGE(ready, "outpostd did not become ready: " + proc->allStderr());
@@ -144,8 +149,9 @@ BOOST_AUTO_TEST_CASE(status_answers_in_text_and_json) {
   Daemon d;
   auto r = d.ctl({"status"});
   BOOST_TEST(r.code == 0, r.err);
-  for (const char* want : {"version: 0.1.0\n", "site: Test Branch\n", "uptime_s: ",
-                           "subsystem config: up", "subsystem store: up", "subsystem control: up"}) {
+  for (const char* want :
+       {"version: 0.1.0\n", "site: Test Branch\n", "uptime_s: ", "subsystem config: up",
+        "subsystem store: up", "subsystem control: up"}) {
     BOOST_TEST(r.out.find(want) != std::string::npos, "missing '" << want << "' in:\n" << r.out);
   }
   BOOST_TEST(r.out.find("config: " + d.conf + "\n") != std::string::npos);
@@ -189,7 +195,8 @@ BOOST_AUTO_TEST_CASE(sighup_reloads_and_a_bad_reload_keeps_the_running_config) {
   BOOST_TEST(s.code == 0);
   BOOST_TEST(s.out.find("log_level: debug\n") != std::string::npos);
   BOOST_TEST(s.out.find("subsystem config: degraded (last reload refused: " + d.conf +
-                        ":2: unknown key 'log_levle'") != std::string::npos, s.out);
+                        ":2: unknown key 'log_levle'") != std::string::npos,
+             s.out);
   auto r = d.ctl({"reload"});
   BOOST_TEST(r.code == 1);
   BOOST_TEST(r.err.find("reload refused") != std::string::npos);
@@ -243,7 +250,8 @@ BOOST_AUTO_TEST_CASE(an_unclean_stop_is_reported_at_the_next_start) {
   keep.write("outpost.conf", config(keep.file("state")));
   Process p({outpostd(), "-c", keep.file("outpost.conf")});
   BOOST_TEST(p.waitForLine("did not stop cleanly", 10000ms, true).has_value(), p.allStderr());
-  BOOST_TEST(eventually([&] { return std::filesystem::exists(keep.file("state/outpost.sock")); }, 5000ms));
+  BOOST_TEST(
+      eventually([&] { return std::filesystem::exists(keep.file("state/outpost.sock")); }, 5000ms));
   auto r = run({outpostctl(), "-s", keep.file("state/outpost.sock"), "status"});
   BOOST_TEST(r.out.find("previous_run: started ") != std::string::npos, r.out);
   BOOST_TEST(p.stop() == 0);
@@ -265,8 +273,8 @@ BOOST_AUTO_TEST_CASE(watchdog_is_fed_when_systemd_asks) {
 BOOST_AUTO_TEST_CASE(state_dir_override_and_embedded_default_run) {
   TempDir dir;
   Process p({outpostd(), "--state-dir", dir.file("run")});
-  BOOST_REQUIRE(eventually([&] { return std::filesystem::exists(dir.file("run/outpost.sock")); },
-                           10000ms));
+  BOOST_REQUIRE(
+      eventually([&] { return std::filesystem::exists(dir.file("run/outpost.sock")); }, 10000ms));
   auto r = run({outpostctl(), "-s", dir.file("run/outpost.sock"), "status"});
   BOOST_TEST(r.code == 0);
   BOOST_TEST(r.out.find("site: Chicago 12\n") != std::string::npos, r.out);

@@ -45,7 +45,8 @@ BOOST_AUTO_TEST_CASE(committed_rows_survive_sigkill_mid_burst) {
       present.insert(static_cast<long>(st->columnInt(0)));
     }
     size_t missing = 0;
-    for (long id : reported) missing += present.count(id) ? 0 : 1;
+    for (long id : reported)
+      missing += present.count(id) ? 0 : 1;
     BOOST_TEST(missing == 0u, "round " << round << ": " << missing << " of " << reported.size()
                                        << " committed rows lost");
     // Next round restarts the ids above what is there.

@@ -53,17 +53,20 @@ Process::Process(std::vector<std::string> argv, Options options) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<std::string> envStore;
-  for (char** e = environ; *e; ++e) envStore.emplace_back(*e);
+  for (char** e = environ; *e; ++e)
+    envStore.emplace_back(*e);
   for (const auto& e : options.env) {
     std::string name = e.substr(0, e.find('='));
     std::erase_if(envStore, [&](const std::string& x) { return x.rfind(name + "=", 0) == 0; });
     envStore.push_back(e);
   }
   std::vector<char*> envp;
-  for (auto& e : envStore) envp.push_back(e.data());
+  for (auto& e : envStore)
+    envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
+  for (auto& a : argv)
+    args.push_back(a.data());
   args.push_back(nullptr);
   int rc = ::posix_spawnp(&pid_, args[0], &fa, &attr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
@@ -232,8 +235,12 @@ std::string srcDir() {
   const char* d = std::getenv("OUTPOST_SRCDIR");
   return d ? d : std::filesystem::current_path().string();
 }
-std::string buildPath(const std::string& rel) { return buildDir() + "/" + rel; }
-std::string srcPath(const std::string& rel) { return srcDir() + "/" + rel; }
+std::string buildPath(const std::string& rel) {
+  return buildDir() + "/" + rel;
+}
+std::string srcPath(const std::string& rel) {
+  return srcDir() + "/" + rel;
+}
 
 bool eventually(const std::function<bool()>& pred, Ms timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -247,7 +254,8 @@ bool eventually(const std::function<bool()>& pred, Ms timeout) {
 int openFdCount(pid_t pid) {
   std::string dir = pid ? "/proc/" + std::to_string(pid) + "/fd" : "/proc/self/fd";
   int n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir))
+    ++n;
   return n;
 }
 

@@ -9,14 +9,14 @@ using outpost::test::TempDir;
 namespace {
 ConfigSchema demoSchema() {
   ConfigSchema s;
-  s.add(SectionSpec{"general",
-                    false,
-                    false,
-                    true,
-                    "",
-                    {stringKey("site", ""), choiceKey("log_level", {"debug", "info", "warning"}, ""),
-                     intKey("port", 1, 65535, ""), durationKey("hold_down", ""),
-                     boolKey("enabled", "")}});
+  s.add(SectionSpec{
+      "general",
+      false,
+      false,
+      true,
+      "",
+      {stringKey("site", ""), choiceKey("log_level", {"debug", "info", "warning"}, ""),
+       intKey("port", 1, 65535, ""), durationKey("hold_down", ""), boolKey("enabled", "")}});
   s.add(SectionSpec{"peer", true, true, false, "", {stringKey("address", "", true)}});
   return s;
 }
@@ -50,7 +50,8 @@ BOOST_AUTO_TEST_CASE(reads_sections_keys_comments_and_quotes) {
   const ConfigSection* g = f->find("general");
   BOOST_REQUIRE(g);
   BOOST_TEST(g->getString("site").value() == "Chicago 12");
-  BOOST_TEST((g->getDuration("hold_down", Duration(0)).value() == Duration(std::chrono::seconds(90))));
+  BOOST_TEST(
+      (g->getDuration("hold_down", Duration(0)).value() == Duration(std::chrono::seconds(90))));
   BOOST_TEST(f->all("peer").size() == 2u);
   BOOST_TEST(f->find("peer", "hq")->getString("address").value() ==
              "sip:hq.example.com;transport=tcp # not a comment");
@@ -87,8 +88,9 @@ BOOST_AUTO_TEST_CASE(structural_errors_name_the_line) {
   BOOST_TEST(firstError("site = x\n") == "site.conf:1: key 'site' is outside any [section]");
   BOOST_TEST(firstError("[general]\nsite = a\nsite = b\n") ==
              "site.conf:3: [general] site: set twice (first at site.conf:2)");
-  BOOST_TEST(firstError("[general]\njust words\n") ==
-             "site.conf:2: expected 'key = value', '[section]' or 'include FILE', got 'just words'");
+  BOOST_TEST(
+      firstError("[general]\njust words\n") ==
+      "site.conf:2: expected 'key = value', '[section]' or 'include FILE', got 'just words'");
   BOOST_TEST(firstError("[general]\n[general]\n") ==
              "site.conf:2: section [general] is already defined at site.conf:1");
   BOOST_TEST(firstError("[general]\nsite = \"open\n") == "site.conf:2: unterminated quote");
@@ -111,7 +113,8 @@ BOOST_AUTO_TEST_CASE(includes_resolve_relative_to_the_including_file) {
   BOOST_TEST(f->files().size() == 3u);
   auto problems = demoSchema().check(*f);
   BOOST_REQUIRE(problems.size() == 1u);
-  BOOST_TEST(problems[0] == dir.file("peers/trunk.conf") + ":3: unknown key 'bogus' in [peer trunk]");
+  BOOST_TEST(problems[0] ==
+             dir.file("peers/trunk.conf") + ":3: unknown key 'bogus' in [peer trunk]");
 }
 
 BOOST_AUTO_TEST_CASE(missing_include_and_include_loops_are_errors) {
@@ -119,7 +122,8 @@ BOOST_AUTO_TEST_CASE(missing_include_and_include_loops_are_errors) {
   dir.write("a.conf", "[general]\ninclude nothere.conf\n");
   auto f = ConfigFile::load(dir.file("a.conf"));
   BOOST_REQUIRE(!f);
-  BOOST_TEST(f.error().message == dir.file("a.conf") + ":2: cannot include 'nothere.conf': no such file");
+  BOOST_TEST(f.error().message ==
+             dir.file("a.conf") + ":2: cannot include 'nothere.conf': no such file");
 
   dir.write("b.conf", "include c.conf\n");
   dir.write("c.conf", "include b.conf\n");

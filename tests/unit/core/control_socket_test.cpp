@@ -27,13 +27,13 @@ struct Fixture {
       return ControlReply::success(
           {{"version", "1.2"}, {"spans", {{{"name", "1"}, {"state", "up"}}}}, {"uptime_s", 5}});
     });
-    server.addCommand("dialplan test", "dialplan test NUMBER --context C", "trace a number",
-                      [](const ControlRequest& r) {
-                        auto pos = r.positional({"context"});
-                        return ControlReply::success(
-                            {{"number", pos.empty() ? "" : pos[0]},
-                             {"context", r.option("context").value_or("")}});
-                      });
+    server.addCommand(
+        "dialplan test", "dialplan test NUMBER --context C", "trace a number",
+        [](const ControlRequest& r) {
+          auto pos = r.positional({"context"});
+          return ControlReply::success({{"number", pos.empty() ? "" : pos[0]},
+                                        {"context", r.option("context").value_or("")}});
+        });
     server.addCommand("dots", "dots", "lines that start with dots", [](const ControlRequest&) {
       ControlReply rep;
       rep.text = ".\n..x\n.y\nz";
@@ -83,7 +83,8 @@ BOOST_AUTO_TEST_CASE(unknown_command_is_an_error_with_a_suggestion) {
   auto r = ask("stauts");
   BOOST_REQUIRE(r);
   BOOST_TEST(!r->ok);
-  BOOST_TEST(r->error == "unknown command 'stauts' (did you mean 'status'?); 'help' lists the commands");
+  BOOST_TEST(r->error ==
+             "unknown command 'stauts' (did you mean 'status'?); 'help' lists the commands");
 }
 
 BOOST_AUTO_TEST_CASE(body_lines_starting_with_a_dot_survive_framing) {

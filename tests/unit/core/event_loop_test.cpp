@@ -155,11 +155,13 @@ BOOST_AUTO_TEST_CASE(post_from_other_threads_runs_everything_on_the_loop_thread_
         return true;
       },
       10s);
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   BOOST_TEST(all);
   BOOST_TEST(offThread.load() == 0);
   for (auto& s : seen) {
-    for (int i = 0; i < static_cast<int>(s.size()); ++i) BOOST_TEST_REQUIRE(s[i] == i);
+    for (int i = 0; i < static_cast<int>(s.size()); ++i)
+      BOOST_TEST_REQUIRE(s[i] == i);
   }
 }
 

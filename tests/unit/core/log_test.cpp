@@ -34,7 +34,8 @@ BOOST_AUTO_TEST_CASE(levels_filter_and_call_context_tags_lines) {
   OUTPOST_LOG(Debug, "sip") << "hidden " << expensive();
   {
     LogContext call("call", "c42");
-    OUTPOST_LOG(Warning, "pri") << "span 1 " << "alarm";
+    OUTPOST_LOG(Warning, "pri") << "span 1 "
+                                << "alarm";
     {
       LogContext inner("call", "c43");
       OUTPOST_LOG(Info, "pri") << "inner";

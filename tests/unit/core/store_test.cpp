@@ -146,9 +146,11 @@ BOOST_AUTO_TEST_CASE(critical_writes_are_not_batched_with_normal_ones) {
       },
       Durability::kNormal);
   started.get_future().wait();
-  for (int i = 0; i < 10; ++i) (*w)->submit(insertNumber("a" + std::to_string(i)), Durability::kNormal);
+  for (int i = 0; i < 10; ++i)
+    (*w)->submit(insertNumber("a" + std::to_string(i)), Durability::kNormal);
   (*w)->submit(insertNumber("cdr"), Durability::kCritical);
-  for (int i = 0; i < 10; ++i) (*w)->submit(insertNumber("b" + std::to_string(i)), Durability::kNormal);
+  for (int i = 0; i < 10; ++i)
+    (*w)->submit(insertNumber("b" + std::to_string(i)), Durability::kNormal);
   release.set_value();
   BOOST_TEST((*w)->flush());
   // [blocker] [10 normal] [1 critical] [10 normal]
@@ -160,7 +162,8 @@ BOOST_AUTO_TEST_CASE(stopping_commits_what_is_queued) {
   {
     auto w = StoreWriter::start(dir.file("o.db"), kV1);
     BOOST_REQUIRE(w);
-    for (int i = 0; i < 200; ++i) (*w)->submit(insertNumber(std::to_string(i)), Durability::kNormal);
+    for (int i = 0; i < 200; ++i)
+      (*w)->submit(insertNumber(std::to_string(i)), Durability::kNormal);
   }  // destructor stops the writer
   auto db = Database::open(dir.file("o.db"), Database::Mode::kReadOnly);
   BOOST_TEST(count(*db, "SELECT COUNT(*) FROM calls") == 200);
