@@ -1,2 +1,11 @@
-# media/: see media/README.md. Sources arrive with the issue that builds this folder.
+# media/: G.711, SpanDSP DTMF and tones, RTP/RTCP, jitter buffer, bridges and
+# the media threads. Depends on core/ (and tdm/'s bearer interface at most).
+noinst_LIBRARIES += media/libmedia.a
+media_libmedia_a_SOURCES = \
+	media/audio.cpp media/audio.hpp \
+	media/dtmf.hpp \
+	media/g711.cpp media/g711.hpp \
+	media/spandsp.cpp \
+	media/tone.cpp media/tone.hpp
+LAYER_CHECKED_FILES += $(media_libmedia_a_SOURCES)
 EXTRA_DIST += media/README.md
