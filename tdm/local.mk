@@ -1,2 +1,9 @@
-# tdm/: see tdm/README.md. Sources arrive with the issue that builds this folder.
+# tdm/: spans and channels, the emulated and DAHDI backends, PRI signalling
+# with libpri, D-channel capture, DAHDI system.conf. See tdm/README.md.
+noinst_LIBRARIES += tdm/libtdm.a
+tdm_libtdm_a_SOURCES = \
+	tdm/span.cpp tdm/span.hpp \
+	tdm/system_conf.cpp tdm/system_conf.hpp \
+	tdm/types.cpp tdm/types.hpp
+LAYER_CHECKED_FILES += $(tdm_libtdm_a_SOURCES)
 EXTRA_DIST += tdm/README.md

@@ -1,1 +1,9 @@
 # Tests and benchmarks of tdm/ (unit tests in tests/unit/tdm/).
+check_PROGRAMS += tests/unit/tdm_test
+tests_unit_tdm_test_SOURCES = \
+	tests/unit/tdm/main.cpp \
+	tests/unit/tdm/span_test.cpp \
+	tests/unit/tdm/system_conf_test.cpp
+tests_unit_tdm_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_tdm_test_LDADD = $(TEST_LDADD) tdm/libtdm.a core/libcore.a $(OUTPOST_SYS_LIBS)
+UNIT_TESTS += tests/unit/tdm_test
