@@ -5,6 +5,8 @@ media_libmedia_a_SOURCES = \
 	media/audio.cpp media/audio.hpp \
 	media/dtmf.hpp \
 	media/g711.cpp media/g711.hpp \
+	media/rtcp.cpp media/rtcp.hpp \
+	media/rtp_packet.cpp media/rtp_packet.hpp \
 	media/spandsp.cpp \
 	media/tone.cpp media/tone.hpp
 LAYER_CHECKED_FILES += $(media_libmedia_a_SOURCES)

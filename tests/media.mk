@@ -4,6 +4,8 @@ tests_unit_media_test_SOURCES = \
 	tests/unit/media/main.cpp \
 	tests/unit/media/dtmf_test.cpp \
 	tests/unit/media/g711_test.cpp \
+	tests/unit/media/rtcp_test.cpp \
+	tests/unit/media/rtp_packet_test.cpp \
 	tests/unit/media/tone_test.cpp
 tests_unit_media_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_media_test_LDADD = $(TEST_LDADD) media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
