@@ -2,6 +2,7 @@
 check_PROGRAMS += tests/unit/tdm_test
 tests_unit_tdm_test_SOURCES = \
 	tests/unit/tdm/main.cpp \
+	tests/unit/tdm/emulated_test.cpp \
 	tests/unit/tdm/span_test.cpp \
 	tests/unit/tdm/system_conf_test.cpp
 tests_unit_tdm_test_CPPFLAGS = $(TEST_CPPFLAGS)
