@@ -3,13 +3,16 @@
 noinst_LIBRARIES += media/libmedia.a
 media_libmedia_a_SOURCES = \
 	media/audio.cpp media/audio.hpp \
+	media/bridge.cpp media/bridge.hpp \
 	media/dtmf.hpp \
 	media/g711.cpp media/g711.hpp \
 	media/jitter_buffer.cpp media/jitter_buffer.hpp \
 	media/negotiation.cpp media/negotiation.hpp \
 	media/rtcp.cpp media/rtcp.hpp \
 	media/rtp_packet.cpp media/rtp_packet.hpp \
+	media/rtp_session.cpp media/rtp_session.hpp \
 	media/spandsp.cpp \
-	media/tone.cpp media/tone.hpp
+	media/tone.cpp media/tone.hpp \
+	media/udp.cpp media/udp.hpp
 LAYER_CHECKED_FILES += $(media_libmedia_a_SOURCES)
 EXTRA_DIST += media/README.md

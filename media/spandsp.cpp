@@ -222,9 +222,11 @@ bool looksLikeDtmf(std::span<const int16_t> block) {
     low = std::max(low, toneEnergy(block, f));
   for (double f : kHigh)
     high = std::max(high, toneEnergy(block, f));
-  // Both groups present (twist within ~10 dB) and together most of the power.
-  if (low < total * 0.08 || high < total * 0.08) return false;
-  return (low + high) >= 0.6 * total;
+  // One tone of each group, together most of the block's power. A tone that
+  // fills only part of the block shows a share about equal to the part it
+  // fills, so 0.35 flags a tone from about a third of a block on.
+  if (low < total * 0.05 || high < total * 0.05) return false;
+  return (low + high) >= 0.35 * total;
 }
 
 ToneDetector::Measurement ToneDetector::measure(std::span<const int16_t> block) const {
