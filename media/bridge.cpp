@@ -68,7 +68,6 @@ Bridge::Bridge(BridgeId id, RtpSockets sockets, BridgeConfig config, EventSink s
       sink_(std::move(sink)),
       rtp_(std::move(sockets), config_.rtp, now),
       jitter_(config_.jitter),
-      own_batch_(std::make_unique<RecvBatch>()),
       tone_(config_.dtmfLevelDbm0),
       packetizer_(std::make_unique<Packetizer>(
           samplesFor(std::clamp(config_.dtmfHoldback, milliseconds(0), milliseconds(60))))),
@@ -239,6 +238,7 @@ void Bridge::startNextTone() {
   PendingTone t = tones_.front();
   tones_.pop_front();
   tone_.begin(t.digit, t.level);
+  tone_digit_ = t.digit;
   // The open-ended one is the RFC 4733 event still arriving.
   remote_event_tone_ = t.samples == 0;
   if (t.samples > 0) tone_.finish(t.samples);
@@ -281,8 +281,11 @@ void Bridge::fillTone(std::span<int16_t> frame, core::TimePoint now) {
 
 void Bridge::produceTdmFrame(std::span<uint8_t> out, core::TimePoint now) {
   ++counters_.tdmFramesOut;
-  RecvBatch& batch = *own_batch_;
-  drainRtp(now, batch);
+  if (!batch_) {
+    own_batch_ = std::make_unique<RecvBatch>();
+    batch_ = own_batch_.get();
+  }
+  drainRtp(now, *batch_);
   if (remote_event_ && now - remote_event_last_ > kRemoteEventTimeout) endRemoteEvent(now, true);
   std::array<int16_t, kFrameSamples> lin;
   jitter_.pop(lin);
@@ -298,10 +301,14 @@ void Bridge::inbandDigit(char digit, bool started, uint64_t atSample) {
   if (started) {
     inband_start_sample_ = atSample;
     // Our own tone (from an RFC 4733 event or SIP INFO) coming back as echo
-    // from the line is not a digit the far end pressed.
-    inband_echo_ =
-        tone_.active() || gap_samples_ > 0 ||
-        (tone_ended_at_ != core::TimePoint{} && last_frame_at_ - tone_ended_at_ < kEchoWindow);
+    // from the line is not a digit the far end pressed: the same digit while
+    // we play it or just after. A different digit is a real one (both ends
+    // may press keys at once).
+    bool playingSame =
+        digit == tone_digit_ &&
+        (tone_.active() || gap_samples_ > 0 ||
+         (tone_ended_at_ != core::TimePoint{} && last_frame_at_ - tone_ended_at_ < kEchoWindow));
+    inband_echo_ = playingSame;
     if (!events || inband_echo_) return;
     if (end_packets_left_ > 0) {
       // The previous event's end packets are still going out: finish them.

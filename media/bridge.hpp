@@ -140,6 +140,8 @@ class Bridge {
   void drainRtp(core::TimePoint now, RecvBatch& batch);
   // Before destruction: RTCP BYE, and report a digit still in progress.
   void close(core::TimePoint now);
+  // The media thread's receive buffers, shared by all its bridges.
+  void useBatch(RecvBatch* batch) { batch_ = batch; }
 
  private:
   struct Packetizer;
@@ -159,7 +161,9 @@ class Bridge {
   EventSink sink_;
   RtpSession rtp_;
   JitterBuffer jitter_;
-  // Shared per thread would do, but a bridge must work alone in tests.
+  // The media thread lends its receive buffers; alone (tests) a bridge
+  // makes its own.
+  RecvBatch* batch_ = nullptr;
   std::unique_ptr<RecvBatch> own_batch_;
 
   // RTP -> TDM: remote events and SIP INFO digits as tones.
@@ -181,6 +185,7 @@ class Bridge {
   std::array<uint32_t, 8> ended_events_{};  // timestamps of recent events, for late end packets
   size_t ended_next_ = 0;
   bool have_ended_ = false;
+  char tone_digit_ = 0;              // the digit playing (or played last)
   uint32_t gap_samples_ = 0;         // silence still owed between two tones
   core::TimePoint tone_ended_at_{};  // for telling our own tone's echo from a digit
 

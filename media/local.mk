@@ -7,6 +7,8 @@ media_libmedia_a_SOURCES = \
 	media/dtmf.hpp \
 	media/g711.cpp media/g711.hpp \
 	media/jitter_buffer.cpp media/jitter_buffer.hpp \
+	media/media_engine.cpp media/media_engine.hpp \
+	media/media_thread.cpp media/media_thread.hpp \
 	media/negotiation.cpp media/negotiation.hpp \
 	media/rtcp.cpp media/rtcp.hpp \
 	media/rtp_packet.cpp media/rtp_packet.hpp \

@@ -6,6 +6,7 @@ tests_unit_media_test_SOURCES = \
 	tests/unit/media/dtmf_test.cpp \
 	tests/unit/media/g711_test.cpp \
 	tests/unit/media/jitter_buffer_test.cpp \
+	tests/unit/media/media_engine_test.cpp \
 	tests/unit/media/negotiation_test.cpp \
 	tests/unit/media/rtcp_test.cpp \
 	tests/unit/media/rtp_packet_test.cpp \
