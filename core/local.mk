@@ -2,6 +2,7 @@
 # control socket. Depends on Sofia su and SQLite only.
 noinst_LIBRARIES += core/libcore.a
 core_libcore_a_SOURCES = \
+	core/cidr.cpp core/cidr.hpp \
 	core/clock.cpp core/clock.hpp \
 	core/config.cpp core/config.hpp \
 	core/control_socket.cpp core/control_socket.hpp \

@@ -1,9 +1,12 @@
 # gateway/: the daemon. The only folder that wires concrete parts together.
 noinst_LIBRARIES += gateway/libgateway.a
 gateway_libgateway_a_SOURCES = \
+	gateway/cause_map.cpp gateway/cause_map.hpp \
 	gateway/daemon.cpp gateway/daemon.hpp \
 	gateway/daemon_config.cpp gateway/daemon_config.hpp \
-	gateway/schema.cpp gateway/schema.hpp
+	gateway/schema.cpp gateway/schema.hpp \
+	gateway/sip_agent.cpp gateway/sip_agent.hpp \
+	gateway/sip_config.cpp gateway/sip_config.hpp
 LAYER_CHECKED_FILES += $(gateway_libgateway_a_SOURCES) gateway/outpostd.cpp
 
 # The embedded default configuration, compiled from etc/outpost.

@@ -5,3 +5,14 @@ tests_integration_daemon_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_daemon_test_LDADD = $(TEST_LDADD) core/libcore.a $(OUTPOST_SYS_LIBS)
 EXTRA_tests_integration_daemon_test_DEPENDENCIES = outpostd$(EXEEXT) outpostctl$(EXEEXT)
 INTEGRATION_TESTS += tests/integration/daemon_test
+
+check_LIBRARIES += tests/libsipptest.a
+tests_libsipptest_a_SOURCES = tests/support/sipp.cpp tests/support/sipp.hpp
+EXTRA_DIST += $(wildcard $(srcdir)/tests/sipp/*.xml) $(wildcard $(srcdir)/tests/sipp/*.xml.in)
+
+check_PROGRAMS += tests/integration/sip_agent_test
+tests_integration_sip_agent_test_SOURCES = tests/integration/sip_agent_test.cpp
+tests_integration_sip_agent_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_sip_agent_test_LDADD = tests/libsipptest.a $(TEST_LDADD) gateway/libgateway.a \
+	core/libcore.a $(OUTPOST_SYS_LIBS)
+INTEGRATION_TESTS += tests/integration/sip_agent_test

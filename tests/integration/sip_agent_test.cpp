@@ -1,0 +1,161 @@
+// SipAgent against a real SIP peer (sipp): who may call, OPTIONS, and the
+// INVITE/200/ACK/BYE and CANCEL paths as the call control sees them.
+#define BOOST_TEST_MODULE sip_agent
+#include <boost/test/unit_test.hpp>
+#include <future>
+
+#include "core/event_loop.hpp"
+#include "gateway/sip_agent.hpp"
+#include "tests/support/sipp.hpp"
+
+using namespace outpost;
+using namespace outpost::test;
+using gateway::SipLeg;
+
+namespace {
+
+const char* kAnswer =
+    "v=0\r\no=outpost 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 30000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+struct Recorder : gateway::SipListener {
+  gateway::SipAgent* agent = nullptr;
+  std::vector<std::string> events;
+  std::vector<gateway::IncomingCall> invites;
+  int answerWith = 200;
+  bool answerNow = true;
+  void onInvite(SipLeg& leg, const gateway::IncomingCall& call) override {
+    invites.push_back(call);
+    events.push_back("invite " + call.request_user);
+    if (!answerNow) return;
+    if (answerWith == 200) {
+      agent->respond(leg, 180, "Ringing");
+      agent->respond(leg, 200, "OK", kAnswer);
+    } else {
+      agent->hangup(leg, 17, answerWith);
+    }
+  }
+  void onProgress(SipLeg&, int status, const std::string&) override {
+    events.push_back("progress " + std::to_string(status));
+  }
+  void onAnswered(SipLeg&, const std::string&) override { events.push_back("answered"); }
+  void onRejected(SipLeg&, int status, std::optional<int> q) override {
+    events.push_back("rejected " + std::to_string(status) + " " + std::to_string(q.value_or(-1)));
+  }
+  void onHangup(SipLeg&, const gateway::SipHangup& h) override {
+    events.push_back("hangup " + std::to_string(static_cast<int>(h.kind)));
+  }
+  std::optional<std::string> onReoffer(SipLeg&, const std::string&) override { return kAnswer; }
+  void onAckSdp(SipLeg&, const std::string&) override { events.push_back("ack-sdp"); }
+  void onInfoDtmf(SipLeg&, char d, int ms) override {
+    events.push_back(std::string("dtmf ") + d + " " + std::to_string(ms));
+  }
+  void onLegGone(SipLeg&) override { events.push_back("gone"); }
+};
+
+struct Fixture {
+  core::SofiaInit su;
+  core::EventLoop loop;
+  TempDir dir;
+  Recorder rec;
+  std::string ip = testLoopback(1);
+  int port = testPort(1);
+  std::unique_ptr<gateway::SipAgent> agent;
+
+  Fixture() {
+    gateway::SipConfig cfg;
+    cfg.settings.listen = {ip, port};
+    gateway::SipPeer hq;
+    hq.name = "hq";
+    hq.address = {ip, port + 10};
+    hq.allow_from = *core::parseCidrList(ip);
+    hq.context = "hq";
+    cfg.peers.push_back(hq);
+    agent = std::make_unique<gateway::SipAgent>(loop, cfg, rec);
+    rec.agent = agent.get();
+    BOOST_REQUIRE(agent->start().isOk());
+  }
+
+  SippResult sipp(SippOptions o) {
+    o.remote = ip + ":" + std::to_string(port);
+    auto fut = std::async(std::launch::async, [&] { return runSipp(o, dir); });
+    loop.runUntil(
+        [&] { return fut.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
+        std::chrono::seconds(60));
+    // Let the last transactions finish on our side.
+    loop.runUntil([&] { return agent->legCount() == 0; }, std::chrono::seconds(3));
+    return fut.get();
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(sip_agent, Fixture)
+
+BOOST_AUTO_TEST_CASE(trusted_invite_is_answered_and_bye_ends_it) {
+  SippOptions o;
+  o.scenario = "uac";
+  o.local_ip = ip;
+  o.service = "912125550100";
+  auto r = sipp(o);
+  BOOST_TEST(r.ok(), r.out << r.err);
+  BOOST_REQUIRE(rec.invites.size() == 1u);
+  BOOST_TEST(rec.invites[0].request_user == "912125550100");
+  BOOST_TEST(rec.invites[0].peer->name == "hq");
+  BOOST_TEST(rec.invites[0].sdp.find("m=audio") != std::string::npos);
+  BOOST_TEST(rec.events.back() == "gone");
+  BOOST_TEST(std::count(rec.events.begin(), rec.events.end(), "hangup 0") == 1);  // BYE
+  BOOST_TEST(agent->legCount() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(untrusted_source_gets_403_and_never_reaches_call_control) {
+  SippOptions o;
+  o.scenario = "uac_expect_status.xml.in";
+  o.vars = {{"STATUS", "403"}};
+  o.local_ip = testLoopback(2);  // not in allow_from
+  auto r = sipp(o);
+  BOOST_TEST(r.ok(), r.out << r.err);
+  BOOST_TEST(rec.invites.empty());
+  BOOST_TEST(agent->stats().forbidden == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(options_answered_for_peers_refused_for_strangers) {
+  SippOptions o;
+  o.scenario = "options.xml.in";
+  o.vars = {{"STATUS", "200"}};
+  o.local_ip = ip;
+  BOOST_TEST(sipp(o).ok());
+  o.vars = {{"STATUS", "403"}};
+  o.local_ip = testLoopback(3);
+  BOOST_TEST(sipp(o).ok());
+}
+
+BOOST_AUTO_TEST_CASE(rejection_carries_the_status_we_chose) {
+  rec.answerWith = 486;
+  SippOptions o;
+  o.scenario = "uac_expect_status.xml.in";
+  o.vars = {{"STATUS", "486"}};
+  o.local_ip = ip;
+  auto r = sipp(o);
+  BOOST_TEST(r.ok(), r.out << r.err);
+  BOOST_TEST(agent->legCount() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dtmf_info)
+
+BOOST_AUTO_TEST_CASE(parses_relay_and_plain_bodies_and_refuses_junk) {
+  auto a = gateway::parseDtmfInfo("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n");
+  BOOST_REQUIRE(a);
+  BOOST_TEST(a->first == '5');
+  BOOST_TEST(a->second == 160);
+  auto b = gateway::parseDtmfInfo("application/dtmf", "#");
+  BOOST_REQUIRE(b);
+  BOOST_TEST(b->first == '#');
+  BOOST_TEST(!gateway::parseDtmfInfo("application/dtmf-relay", "Signal=Z\r\n"));
+  BOOST_TEST(!gateway::parseDtmfInfo("text/plain", "5"));
+  BOOST_TEST(!gateway::parseDtmfInfo("application/dtmf-relay", ""));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
