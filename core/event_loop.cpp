@@ -1,13 +1,18 @@
 #include "core/event_loop.hpp"
 
 #include <sofia-sip/su.h>
+#include <sofia-sip/su_log.h>
 #include <sofia-sip/su_wait.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <stdexcept>
 #include <vector>
+
+#include "core/log.hpp"
 
 namespace outpost::core {
 
@@ -22,9 +27,30 @@ thread_local std::vector<std::unique_ptr<void, void (*)(void*)>> t_graveyard;
 
 }  // namespace
 
+// Sofia's own diagnostics arrive in pieces (printf-style, a line may take
+// several calls); gather them per thread and log whole lines at debug level
+// instead of letting them go to stderr unasked.
+void sofiaLogger(void*, char const* fmt, va_list ap) {
+  thread_local std::string pending;
+  char buf[1024];
+  int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+  if (n <= 0) return;
+  pending.append(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+  size_t nl;
+  while ((nl = pending.find('\n')) != std::string::npos) {
+    std::string line = pending.substr(0, nl);
+    pending.erase(0, nl + 1);
+    if (!line.empty()) OUTPOST_LOG(Debug, "sofia") << line;
+  }
+}
+
 SofiaInit::SofiaInit() {
   std::lock_guard lock(g_su_mutex);
-  if (g_su_refs++ == 0) su_init();
+  if (g_su_refs++ == 0) {
+    su_init();
+    su_log_redirect(su_log_default, sofiaLogger, nullptr);
+    su_log_redirect(su_log_global, sofiaLogger, nullptr);
+  }
 }
 
 SofiaInit::~SofiaInit() {

@@ -84,9 +84,10 @@ class LogLine {
 }  // namespace outpost::core
 
 // OUTPOST_LOG(Info, "store") << "opened " << path;
-// The message is not built at all when the level is off.
-#define OUTPOST_LOG(lvl, component)                                                    \
-  if (!::outpost::core::Logger::instance().enabled(::outpost::core::LogLevel::k##lvl)) \
-    ;                                                                                  \
-  else                                                                                 \
-    ::outpost::core::LogLine(::outpost::core::LogLevel::k##lvl, component)
+// The message is not built at all when the level is off. A one-pass for loop,
+// not if/else, so the macro is safe inside an unbraced if.
+#define OUTPOST_LOG(lvl, component)                                                        \
+  for (bool outpost_log_once_ =                                                            \
+           ::outpost::core::Logger::instance().enabled(::outpost::core::LogLevel::k##lvl); \
+       outpost_log_once_; outpost_log_once_ = false)                                       \
+  ::outpost::core::LogLine(::outpost::core::LogLevel::k##lvl, component)

@@ -334,14 +334,19 @@ void StoreWriter::commitBatch(std::vector<Item>& batch) {
       lastError = results[i].message();
       OUTPOST_LOG(Error, "store") << "write failed: " << lastError;
     }
+  }
+  {
+    // Counted before anyone hears back, so a caller woken by `done` sees it.
+    std::lock_guard lock(mutex_);
+    stats_.committed += ok;
+    stats_.failed += bad;
+    stats_.transactions += 1;
+    stats_.queued -= batch.size();
+    if (!lastError.empty()) stats_.last_error = lastError;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(results[i]);
   }
-  std::lock_guard lock(mutex_);
-  stats_.committed += ok;
-  stats_.failed += bad;
-  stats_.transactions += 1;
-  stats_.queued -= batch.size();
-  if (!lastError.empty()) stats_.last_error = lastError;
 }
 
 }  // namespace outpost::core

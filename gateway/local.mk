@@ -2,6 +2,7 @@
 noinst_LIBRARIES += gateway/libgateway.a
 gateway_libgateway_a_SOURCES = \
 	gateway/cause_map.cpp gateway/cause_map.hpp \
+	gateway/cdr.cpp gateway/cdr.hpp \
 	gateway/daemon.cpp gateway/daemon.hpp \
 	gateway/daemon_config.cpp gateway/daemon_config.hpp \
 	gateway/schema.cpp gateway/schema.hpp \

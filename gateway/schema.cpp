@@ -1,5 +1,7 @@
 #include "gateway/schema.hpp"
 
+#include "gateway/cdr.hpp"
+
 namespace outpost::gateway {
 
 namespace {
@@ -14,6 +16,7 @@ const core::Migration kMigrations[] = {
      "  version TEXT NOT NULL,"
      "  pid INTEGER NOT NULL,"
      "  config TEXT NOT NULL)"},
+    {2, "call detail records", kCdrTableSql},
 };
 }  // namespace
 
