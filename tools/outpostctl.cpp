@@ -9,6 +9,7 @@
 
 #include "core/control_socket.hpp"
 #include "core/strings.hpp"
+#include "tools/outpostctl_dialplan.hpp"
 
 namespace {
 
@@ -24,6 +25,7 @@ void usage(FILE* to) {
                "  status               version, uptime, paths, every subsystem's state\n"
                "  reload               re-read the configuration (like SIGHUP)\n",
                kDefaultSocket);
+  std::fputs(outpost::tools::dialplanUsage(), to);
 }
 
 }  // namespace
@@ -64,6 +66,10 @@ int main(int argc, char** argv) {
   if (words.empty()) {
     usage(stderr);
     return 2;
+  }
+  // Dial plan files are checked, traced and compared without a daemon.
+  if (words[0] == "dialplan") {
+    if (auto code = outpost::tools::runDialplanOffline(words, json, socket)) return *code;
   }
   std::string line;
   for (const auto& w : words) {
