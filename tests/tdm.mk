@@ -3,8 +3,10 @@ check_PROGRAMS += tests/unit/tdm_test
 tests_unit_tdm_test_SOURCES = \
 	tests/unit/tdm/main.cpp \
 	tests/unit/tdm/emulated_test.cpp \
+	tests/unit/tdm/pri_calls_test.cpp \
 	tests/unit/tdm/span_test.cpp \
 	tests/unit/tdm/system_conf_test.cpp
 tests_unit_tdm_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_tdm_test_LDADD = $(TEST_LDADD) tdm/libtdm.a core/libcore.a $(OUTPOST_SYS_LIBS)
 UNIT_TESTS += tests/unit/tdm_test
+EXTRA_DIST += tests/unit/tdm/pri_fixture.hpp
