@@ -141,6 +141,7 @@ struct ContextModel {
   std::string name, description;
   SourcePos pos;
   std::vector<int> includes;     // direct includes
+  std::vector<SourcePos> include_pos;  // where each include is written
   std::vector<int> members;      // every rule in the merged table, own first
   RuleTrie trie;                 // pattern rules, own and included
   std::vector<int> regex_rules;  // in order: own, then includes
