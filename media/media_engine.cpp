@@ -15,6 +15,7 @@ MediaEngine::MediaEngine(core::EventLoop& control, MediaEngineConfig config)
   for (unsigned i = 0; i < n; ++i) {
     MediaThread::Options o;
     o.housekeeping = config_.housekeeping;
+    o.realtimePriority = config_.realtimePriority;
     threads_.push_back(std::make_unique<MediaThread>(i, o));
     load_.push_back(0);
   }

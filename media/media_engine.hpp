@@ -39,6 +39,7 @@ struct MediaEngineConfig {
   uint16_t rtpPortMax = 29999;
   unsigned threads = 2;
   core::Duration housekeeping = std::chrono::milliseconds(100);
+  int realtimePriority = 0;  // see MediaThread::Options
 };
 
 class MediaEngine {

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <future>
 
@@ -224,6 +226,13 @@ void MediaThread::housekeeping(core::TimePoint now) {
 void MediaThread::run() {
   std::string name = options_.name + std::to_string(index_);
   pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+  if (options_.realtimePriority > 0) {
+    sched_param sp{};
+    sp.sched_priority = std::clamp(options_.realtimePriority, 1, 99);
+    if (int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); err != 0)
+      OUTPOST_LOG(Notice, "media") << "media thread " << index_ << ": no real-time priority ("
+                                   << std::strerror(err) << "), running with normal scheduling";
+  }
   every(options_.housekeeping,
         [this](core::TimePoint) { housekeeping(std::chrono::steady_clock::now()); });
   std::array<epoll_event, 64> events;

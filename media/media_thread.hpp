@@ -35,6 +35,11 @@ class MediaThread {
     std::string name = "media";
     // How often bridges get their upkeep (RTCP, timeouts, idle reads).
     core::Duration housekeeping = std::chrono::milliseconds(100);
+    // SCHED_FIFO priority (1-99) so frames leave on time on a busy host, as
+    // telephony media threads usually run; 0 keeps normal scheduling. When
+    // the system refuses (no CAP_SYS_NICE), a notice is logged and the
+    // thread runs normally.
+    int realtimePriority = 0;
   };
   MediaThread(unsigned index, Options options);
   ~MediaThread();

@@ -158,17 +158,21 @@ RecvBatch::RecvBatch()
       msgs_(kBatch),
       iov_(kBatch),
       names_(kBatch),
-      control_(kBatch) {}
-
-std::span<const Datagram> RecvBatch::read(int fd) {
+      control_(kBatch) {
   for (size_t i = 0; i < kBatch; ++i) {
     iov_[i] = {buffers_.data() + i * 2048, 2048};
     std::memset(&msgs_[i], 0, sizeof(mmsghdr));
     msgs_[i].msg_hdr.msg_iov = &iov_[i];
     msgs_[i].msg_hdr.msg_iovlen = 1;
     msgs_[i].msg_hdr.msg_name = &names_[i];
-    msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     msgs_[i].msg_hdr.msg_control = control_[i].data();
+  }
+}
+
+std::span<const Datagram> RecvBatch::read(int fd) {
+  // The kernel rewrites these two on every receive.
+  for (size_t i = 0; i < kBatch; ++i) {
+    msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     msgs_[i].msg_hdr.msg_controllen = control_[i].size();
   }
   int n = recvmmsg(fd, msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);

@@ -16,3 +16,14 @@ tests_unit_media_test_SOURCES = \
 tests_unit_media_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_media_test_LDADD = $(TEST_LDADD) media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
 UNIT_TESTS += tests/unit/media_test
+
+# Benchmarks of media/ (make bench).
+noinst_PROGRAMS += bench/media_io
+bench_media_io_SOURCES = bench/media_io.cpp
+bench_media_io_LDADD = media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
+BENCHMARKS += bench/media_io
+
+noinst_PROGRAMS += bench/media_capacity
+bench_media_capacity_SOURCES = bench/media_capacity.cpp
+bench_media_capacity_LDADD = media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
+BENCHMARKS += bench/media_capacity
