@@ -2,8 +2,11 @@
 check_PROGRAMS += tests/unit/tdm_test
 tests_unit_tdm_test_SOURCES = \
 	tests/unit/tdm/main.cpp \
+	tests/unit/tdm/capture_test.cpp \
 	tests/unit/tdm/emulated_test.cpp \
 	tests/unit/tdm/pri_calls_test.cpp \
+	tests/unit/tdm/pri_flows_test.cpp \
+	tests/unit/tdm/pri_hunting_test.cpp \
 	tests/unit/tdm/span_test.cpp \
 	tests/unit/tdm/system_conf_test.cpp
 tests_unit_tdm_test_CPPFLAGS = $(TEST_CPPFLAGS)
