@@ -407,7 +407,7 @@ core::Status EmulatedSpan::listen() {
   if (::listen(listen_fd_.get(), 8) != 0) return core::errnoError("listen", errno);
   listen_watch_ =
       loop_->watchFd(listen_fd_.get(), core::kReadable, [this](unsigned) { onAccept(); });
-  OUTPOST_LOG(Info, kLog) << "span " << name_ << ": " << describe();
+  OUTPOST_LOG(Info, kLog) << name_ << ": " << describe();
   return {};
 }
 
@@ -469,7 +469,7 @@ void EmulatedSpan::onHandshake(Conn* c) {
   if (type && *type == wire::MsgType::kRefuse) {
     std::string why = wire::decodeRefuse(buf);
     if (why != last_refusal_) {
-      OUTPOST_LOG(Error, kLog) << "span " << name_ << ": the far end at " << options_.socket_path
+      OUTPOST_LOG(Error, kLog) << name_ << ": the far end at " << options_.socket_path
                                << " refused us: " << why;
     }
     last_refusal_ = why;
@@ -485,8 +485,7 @@ void EmulatedSpan::onHandshake(Conn* c) {
     return dropPending(c, "");
   }
   if (auto why = wire::mismatch(hello(h->kind), *h)) {
-    OUTPOST_LOG(Error, kLog) << "span " << name_ << ": refusing far end '" << h->name
-                             << "': " << *why;
+    OUTPOST_LOG(Error, kLog) << name_ << ": refusing far end '" << h->name << "': " << *why;
     if (!c->outgoing) sendMsg(c->fd.get(), wire::encodeRefuse(*why));
     last_refusal_ = *why;
     ++counters_.refusals;
@@ -496,7 +495,7 @@ void EmulatedSpan::onHandshake(Conn* c) {
   }
   if (!c->outgoing) {
     if (h->kind == wire::ConnKind::kLine && line_) {
-      sendMsg(c->fd.get(), wire::encodeRefuse("span " + name_ + " already has a far end"));
+      sendMsg(c->fd.get(), wire::encodeRefuse(name_ + " already has a far end"));
       return dropPending(c, "");
     }
     sendMsg(c->fd.get(), wire::encodeHello(hello(h->kind)));
@@ -510,7 +509,7 @@ void EmulatedSpan::onHandshake(Conn* c) {
   owned->timeout.cancel();
   owned->watch.cancel();
   if (owned->kind == wire::ConnKind::kLine) {
-    OUTPOST_LOG(Info, kLog) << "span " << name_ << ": line up with '" << h->name << "' ("
+    OUTPOST_LOG(Info, kLog) << name_ << ": line up with '" << h->name << "' ("
                             << options_.socket_path << ")";
     adoptLine(std::move(owned));
   } else {
@@ -554,14 +553,14 @@ void EmulatedSpan::adoptBearer(std::unique_ptr<Conn> c) {
 
 void EmulatedSpan::dropPending(Conn* c, const std::string& why) {
   if (!why.empty()) {
-    OUTPOST_LOG(Debug, kLog) << "span " << name_ << ": dropping connection: " << why;
+    OUTPOST_LOG(Debug, kLog) << name_ << ": dropping connection: " << why;
   }
   std::erase_if(pending_, [c](auto& p) { return p.get() == c; });
 }
 
 void EmulatedSpan::dropLine(const std::string& why) {
   if (!line_) return;
-  OUTPOST_LOG(Warning, kLog) << "span " << name_ << ": line down: " << why;
+  OUTPOST_LOG(Warning, kLog) << name_ << ": line down: " << why;
   line_.reset();
   far_status_ = {};
   lineMaybeChanged();
@@ -685,7 +684,7 @@ void EmulatedSpan::lineMaybeChanged() {
 void EmulatedSpan::simulateAlarm(SimulatedAlarm a) {
   simulated_ = a;
   bearer_->alarm = static_cast<int>(a);
-  OUTPOST_LOG(Notice, kLog) << "span " << name_ << ": simulating "
+  OUTPOST_LOG(Notice, kLog) << name_ << ": simulating "
                             << (a == SimulatedAlarm::kNone
                                     ? "a clear line"
                                     : std::string(simulatedAlarmName(a)) + " alarm at the far end");
@@ -696,16 +695,14 @@ void EmulatedSpan::noteMalformed(const std::string& what) {
   ++counters_.malformed;
   // The first few in full, then one line per hundred, so a flood cannot fill the log.
   if (counters_.malformed <= 5 || counters_.malformed % 100 == 0) {
-    OUTPOST_LOG(Warning, kLog) << "span " << name_
-                               << ": dropped a malformed message from the far end (" << what
-                               << "); " << counters_.malformed << " so far";
+    OUTPOST_LOG(Warning, kLog) << name_ << ": dropped a malformed message from the far end ("
+                               << what << "); " << counters_.malformed << " so far";
   }
 }
 
 core::Result<std::unique_ptr<BearerPort>> EmulatedSpan::openBearer() {
   if (bearer_->open) {
-    return core::Error{core::ErrorCode::kAlreadyExists,
-                       "span " + name_ + " already has an open bearer port"};
+    return core::Error{core::ErrorCode::kAlreadyExists, name_ + " already has an open bearer port"};
   }
   bearer_->open = true;
   bearer_->connected = false;

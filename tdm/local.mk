@@ -5,6 +5,7 @@ tdm_libtdm_a_SOURCES = \
 	tdm/backend.hpp tdm/bearer.hpp \
 	tdm/call.cpp tdm/call.hpp \
 	tdm/capture.cpp tdm/capture.hpp \
+	tdm/dahdi_span.cpp tdm/dahdi_span.hpp \
 	tdm/emulated_span.cpp tdm/emulated_span.hpp \
 	tdm/emulated_wire.cpp tdm/emulated_wire.hpp \
 	tdm/libpri.hpp \
@@ -12,6 +13,7 @@ tdm_libtdm_a_SOURCES = \
 	tdm/pri_trunk.cpp tdm/pri_trunk.hpp \
 	tdm/span.cpp tdm/span.hpp \
 	tdm/system_conf.cpp tdm/system_conf.hpp \
+	tdm/tdm_config.cpp tdm/tdm_config.hpp \
 	tdm/trunk_group.cpp tdm/trunk_group.hpp \
 	tdm/types.cpp tdm/types.hpp
 LAYER_CHECKED_FILES += $(tdm_libtdm_a_SOURCES)
