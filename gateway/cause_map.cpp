@@ -18,7 +18,7 @@ constexpr CauseRow kCauseToSip[] = {
 };
 
 // SIP -> Q.850, RFC 3398 7.2.4.1.
-constexpr CauseRow kSipToCause[] = {
+constexpr SipRow kSipToCause[] = {
     {400, 41},  {401, 21}, {402, 21},  {403, 21},  {404, 1},  {405, 63},  {406, 79},  {407, 21},
     {408, 102}, {410, 22}, {413, 127}, {414, 127}, {415, 79}, {416, 127}, {420, 127}, {421, 127},
     {423, 127}, {480, 18}, {481, 41},  {482, 25},  {483, 25}, {484, 28},  {485, 1},   {486, 17},
@@ -76,8 +76,8 @@ int causeForSipStatus(int status) {
   for (const auto& r : kSipToCause) {
     if (r.sip == status) return r.cause;
   }
-  // RFC 3398: other 4xx -> 21? No: unknown responses map by class to
-  // "interworking, unspecified" except 5xx -> temporary failure.
+  // Unlisted responses: 5xx is a temporary failure, anything else
+  // "interworking, unspecified" (RFC 3398's default).
   if (status >= 500 && status < 600) return q850::kTemporaryFailure;
   return q850::kInterworking;
 }
@@ -191,7 +191,7 @@ std::optional<int> parseReasonCause(const std::string& value) {
 std::vector<CauseRow> causeToSipTable() {
   return {std::begin(kCauseToSip), std::end(kCauseToSip)};
 }
-std::vector<CauseRow> sipToCauseTable() {
+std::vector<SipRow> sipToCauseTable() {
   return {std::begin(kSipToCause), std::end(kSipToCause)};
 }
 

@@ -59,7 +59,11 @@ struct CauseRow {
   int cause;
   int sip;
 };
+struct SipRow {
+  int sip;
+  int cause;
+};
 std::vector<CauseRow> causeToSipTable();
-std::vector<CauseRow> sipToCauseTable();
+std::vector<SipRow> sipToCauseTable();
 
 }  // namespace outpost::gateway

@@ -6,6 +6,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/daemon.cpp gateway/daemon.hpp \
 	gateway/daemon_config.cpp gateway/daemon_config.hpp \
 	gateway/schema.cpp gateway/schema.hpp \
+	gateway/sdp.cpp gateway/sdp.hpp \
 	gateway/sip_agent.cpp gateway/sip_agent.hpp \
 	gateway/sip_config.cpp gateway/sip_config.hpp
 LAYER_CHECKED_FILES += $(gateway_libgateway_a_SOURCES) gateway/outpostd.cpp

@@ -16,3 +16,13 @@ tests_integration_sip_agent_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_sip_agent_test_LDADD = tests/libsipptest.a $(TEST_LDADD) gateway/libgateway.a \
 	core/libcore.a $(OUTPOST_SYS_LIBS)
 INTEGRATION_TESTS += tests/integration/sip_agent_test
+
+check_PROGRAMS += tests/unit/gateway_test
+tests_unit_gateway_test_SOURCES = \
+	tests/unit/gateway/main.cpp \
+	tests/unit/gateway/cause_map_test.cpp \
+	tests/unit/gateway/sdp_test.cpp
+tests_unit_gateway_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_gateway_test_LDADD = $(TEST_LDADD) gateway/libgateway.a media/libmedia.a core/libcore.a \
+	$(OUTPOST_SYS_LIBS)
+UNIT_TESTS += tests/unit/gateway_test
