@@ -872,8 +872,9 @@ void Compiler::includes() {
   const size_t n = m_->contexts.size();
   std::vector<std::vector<std::pair<int, SourcePos>>> edges(n);
   for (size_t i = 0; i < n; ++i) {
-    for (int t : m_->contexts[i].includes)
-      edges[i].push_back({t, m_->contexts[i].pos});
+    for (size_t k = 0; k < m_->contexts[i].includes.size(); ++k) {
+      edges[i].push_back({m_->contexts[i].includes[k], m_->contexts[i].include_pos[k]});
+    }
   }
   for (const auto& r : m_->rules) {
     auto addGoto = [&](const Body& b) {

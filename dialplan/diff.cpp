@@ -14,7 +14,10 @@ namespace outpost::dialplan {
 bool sameDecision(const Decision& a, const Decision& b) {
   if (a.outcome != b.outcome || a.emergency != b.emergency || a.cause != b.cause) return false;
   if (a.outcome != Outcome::kRoute) return true;
-  if (a.called != b.called || a.calling != b.calling || a.route != b.route) return false;
+  // The route list's name is a label: the same targets with the same numbers
+  // and failover are the same handling.
+  if (a.called != b.called || a.calling != b.calling) return false;
+
   if (a.targets.size() != b.targets.size()) return false;
   for (size_t i = 0; i < a.targets.size(); ++i) {
     const RouteTarget& x = a.targets[i];

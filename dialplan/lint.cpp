@@ -333,6 +333,8 @@ void Linter::openWildcards(const ContextModel& c) {
     CategorySet declared = r.base.categories;
     for (const auto& b : r.branches)
       declared |= b.body.categories;
+    std::vector<std::string> done;  // one finding per rule and category
+
     for (const auto& [dialled, cat] : probes) {
       Query q;
       q.context = c.name;
@@ -345,8 +347,18 @@ void Linter::openWildcards(const ContextModel& c) {
       if (d.outcome != Outcome::kRoute || d.emergency || det.entry_rule != id) continue;
       int ci = m_.findCategory(cat);
       if (ci >= 0 && (declared & (1u << ci))) continue;
+      if (std::find(done.begin(), done.end(), cat) != done.end()) continue;
       bool classified =
           std::find(d.categories.begin(), d.categories.end(), cat) != d.categories.end();
+      if (!classified) {
+        // Not classified: does the number that leaves still dial a `cat`
+        // number, read the way this site dials?
+        Normalised n = normalise(np, d.called, NumberForm::kDialled);
+        if (!n.e164) continue;
+        auto cats = classifyNumber(np, n.number);
+        if (std::find(cats.begin(), cats.end(), cat) == cats.end()) continue;
+      }
+      done.push_back(cat);
       if (classified) {
         report(Severity::kWarning, "open-wildcard", r.pos,
                "open-ended " + std::string(r.kind == Rule::kRegex ? "expression " : "pattern ") +
@@ -365,7 +377,6 @@ void Linter::openWildcards(const ContextModel& c) {
                    "' on the rule, normalise the number with 'as dialled' so it is "
                    "classified, or narrow the pattern");
       }
-      break;  // one finding per rule and category is enough
     }
   }
 }

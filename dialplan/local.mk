@@ -10,6 +10,7 @@ dialplan_libdialplan_a_SOURCES = \
 	dialplan/inline_tests.cpp \
 	dialplan/lexer.cpp dialplan/lexer.hpp \
 	dialplan/lint.cpp \
+	dialplan/live_plan.cpp dialplan/live_plan.hpp \
 	dialplan/loader.cpp dialplan/loader.hpp \
 	dialplan/model.hpp \
 	dialplan/numbering.cpp dialplan/numbering.hpp \

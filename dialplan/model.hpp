@@ -140,11 +140,11 @@ struct Caller {
 struct ContextModel {
   std::string name, description;
   SourcePos pos;
-  std::vector<int> includes;     // direct includes
+  std::vector<int> includes;           // direct includes
   std::vector<SourcePos> include_pos;  // where each include is written
-  std::vector<int> members;      // every rule in the merged table, own first
-  RuleTrie trie;                 // pattern rules, own and included
-  std::vector<int> regex_rules;  // in order: own, then includes
+  std::vector<int> members;            // every rule in the merged table, own first
+  RuleTrie trie;                       // pattern rules, own and included
+  std::vector<int> regex_rules;        // in order: own, then includes
   int otherwise = -1;
   std::vector<Caller> callers;
   RuleTrie caller_trie;

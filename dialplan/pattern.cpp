@@ -78,7 +78,10 @@ std::variant<Pattern, PatternError> parsePattern(std::string_view text, bool wil
         continue;
       }
       case '[': {
+        if (text.find(']', i) == std::string_view::npos)
+          return perr(i, "'[' without a closing ']'");
         size_t j = i + 1;
+
         SymbolSet set = 0;
         int prev = -1;
         while (j < text.size() && text[j] != ']') {

@@ -1,1 +1,16 @@
 # Tests and benchmarks of dialplan/ (unit tests in tests/unit/dialplan/).
+check_PROGRAMS += tests/unit/dialplan_test
+tests_unit_dialplan_test_SOURCES = \
+	tests/unit/dialplan/main.cpp \
+	tests/unit/dialplan/helpers.hpp \
+	tests/unit/dialplan/cos_time_test.cpp \
+	tests/unit/dialplan/emergency_test.cpp \
+	tests/unit/dialplan/errors_test.cpp \
+	tests/unit/dialplan/language_test.cpp \
+	tests/unit/dialplan/lint_test.cpp \
+	tests/unit/dialplan/pattern_test.cpp \
+	tests/unit/dialplan/plan_test.cpp \
+	tests/unit/dialplan/table_test.cpp
+tests_unit_dialplan_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_dialplan_test_LDADD = $(TEST_LDADD) dialplan/libdialplan.a core/libcore.a $(OUTPOST_SYS_LIBS)
+UNIT_TESTS += tests/unit/dialplan_test
