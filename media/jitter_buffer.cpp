@@ -11,6 +11,7 @@ namespace {
 
 constexpr int32_t kStep = 80;              // delay changes in 10 ms steps
 constexpr int kWindowPops = 50;            // 1 s of frames per decision
+constexpr int kBackoffWindows = 10;        // no shrinking for 10 s after a late packet
 constexpr int kMaxShrinkWait = 50;         // then shrink even if not quiet
 constexpr int kConcealFrames = 3;          // fade to silence over 60 ms
 constexpr int32_t kResyncBehind = 8000;    // 1 s behind: the sender restarted
@@ -78,6 +79,8 @@ JitterBuffer::Push JitterBuffer::push(uint32_t ts, bool marker, std::span<const 
   if (margin + n <= 0) {
     // Entirely too late. Grow so that the next one like it is in time.
     ++stats_.late;
+    backoff_windows_ = kBackoffWindows;
+    shrink_due_ = false;
     grow_pending_ = std::max(grow_pending_, roundUp(-margin, kStep));
     window_min_margin_ = std::min(window_min_margin_, margin);
     return Push::kLate;
@@ -96,6 +99,8 @@ JitterBuffer::Push JitterBuffer::push(uint32_t ts, bool marker, std::span<const 
     // The head of the packet is late, the rest still plays.
     first = -margin;
     ++stats_.late;
+    backoff_windows_ = kBackoffWindows;
+    shrink_due_ = false;
     grow_pending_ = std::max(grow_pending_, roundUp(-margin, kStep));
   }
   for (int32_t i = first; i < n; ++i) {
@@ -138,24 +143,34 @@ JitterBuffer::Frame JitterBuffer::pop(std::span<int16_t, kFrameSamples> out) {
     std::fill(out.begin(), out.end(), int16_t{0});
     return Frame::kSilence;
   }
-  // Adapt once a window: shrink when every packet of it had a frame to spare.
+  // Adapt once a window: shrink by a step when every packet of the window
+  // would still have been in time with a step less delay. After a late
+  // packet, wait a while before shrinking again, so the delay does not saw
+  // between "just enough" and "a step too little".
   if (++window_pops_ >= kWindowPops) {
-    if (window_min_margin_ != INT32_MAX &&
-        window_min_margin_ >= static_cast<int32_t>(kFrameSamples) + min_margin_target_ &&
-        grow_pending_ == 0)
+    if (backoff_windows_ > 0) {
+      --backoff_windows_;
+    } else if (window_min_margin_ != INT32_MAX &&
+               window_min_margin_ >= kStep + min_margin_target_ && grow_pending_ == 0) {
       shrink_due_ = true;
+      shrink_by_ =
+          std::min<int32_t>((window_min_margin_ - min_margin_target_) / kStep * kStep, 4 * kStep);
+    }
     window_pops_ = 0;
     window_min_margin_ = INT32_MAX;
   }
   if (shrink_due_) {
+    // All the excess at once when the audio to skip is quiet; one step when
+    // we had to stop waiting for a quiet moment.
     bool quiet = true;
-    for (int32_t i = 0; i < kStep && quiet; ++i) {
+    for (int32_t i = 0; i < shrink_by_ && quiet; ++i) {
       size_t k = idx(playout_ + static_cast<uint32_t>(i));
       quiet = !valid_[k] || std::abs(ring_[k]) < kQuietAmplitude;
     }
     if (quiet || ++shrink_wait_ >= kMaxShrinkWait) {
-      clearRange(playout_, kStep);
-      playout_ += kStep;
+      int32_t by = quiet ? shrink_by_ : kStep;
+      clearRange(playout_, static_cast<size_t>(by));
+      playout_ += static_cast<uint32_t>(by);
       ++stats_.shrinks;
       shrink_due_ = false;
       shrink_wait_ = 0;

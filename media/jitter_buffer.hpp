@@ -3,9 +3,11 @@
 // samples a B-channel takes. Audio is stored by RTP timestamp in a fixed ring
 // (no allocation after construction, so memory is bounded whatever a peer
 // sends). The playout delay adapts: a packet that arrives after its turn
-// grows the delay by its lateness; when every packet of the last second or so
-// arrived with a frame to spare, the delay shrinks by 10 ms, preferably in a
-// quiet moment. The delay never exceeds the configured maximum. Missing audio
+// grows the delay by its lateness; when every packet of the last second
+// would still have been in time with less, the delay shrinks by that much
+// (10-40 ms) in a quiet moment, or by 10 ms if none comes within a second
+// (and not for 10 s after a late packet). The
+// delay never exceeds the configured maximum. Missing audio
 // is concealed by repeating the last good frame, fading to silence over
 // 60 ms.
 //
@@ -81,6 +83,8 @@ class JitterBuffer {
   int32_t grow_pending_ = 0;
   int32_t window_min_margin_ = INT32_MAX;
   int window_pops_ = 0;
+  int backoff_windows_ = 0;
+  int32_t shrink_by_ = 0;
   int shrink_wait_ = 0;  // pops spent waiting for a quiet moment to shrink
   bool shrink_due_ = false;
   std::array<int16_t, kFrameSamples> last_good_{};

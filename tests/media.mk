@@ -27,3 +27,8 @@ noinst_PROGRAMS += bench/media_capacity
 bench_media_capacity_SOURCES = bench/media_capacity.cpp
 bench_media_capacity_LDADD = media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
 BENCHMARKS += bench/media_capacity
+
+noinst_PROGRAMS += bench/media_delay
+bench_media_delay_SOURCES = bench/media_delay.cpp
+bench_media_delay_LDADD = media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
+BENCHMARKS += bench/media_delay

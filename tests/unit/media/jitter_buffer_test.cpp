@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(lost_packets_are_concealed_by_fading_the_last_frame) {
   // Enough spare delay that it never shrinks: frames stay aligned with
   // packets, so each lost packet is exactly one concealed frame.
   JitterConfig c;
-  c.minDelay = 30ms;
+  c.minDelay = 50ms;
   Sim sim(c);
   sim.run(
       300, [](int k) { return k % 10 == 5 ? -1 : k * 20 + 1; }, 6000);
