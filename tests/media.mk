@@ -32,3 +32,15 @@ noinst_PROGRAMS += bench/media_delay
 bench_media_delay_SOURCES = bench/media_delay.cpp
 bench_media_delay_LDADD = media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
 BENCHMARKS += bench/media_delay
+
+# rtp-tool: a scriptable RTP far end for integration tests (ours and the
+# gateway's).
+check_PROGRAMS += tests/tools/rtp-tool
+tests_tools_rtp_tool_SOURCES = tests/tools/rtp_tool.cpp
+tests_tools_rtp_tool_LDADD = media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
+
+check_PROGRAMS += tests/integration/media_rtp_tool_test
+tests_integration_media_rtp_tool_test_SOURCES = tests/integration/media_rtp_tool_test.cpp
+tests_integration_media_rtp_tool_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_media_rtp_tool_test_LDADD = $(TEST_LDADD) media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
+INTEGRATION_TESTS += tests/integration/media_rtp_tool_test
