@@ -3,6 +3,7 @@ check_PROGRAMS += tests/unit/media_test
 tests_unit_media_test_SOURCES = \
 	tests/unit/media/main.cpp \
 	tests/unit/media/bridge_test.cpp \
+	tests/unit/media/config_test.cpp \
 	tests/unit/media/dtmf_test.cpp \
 	tests/unit/media/g711_test.cpp \
 	tests/unit/media/jitter_buffer_test.cpp \
