@@ -17,7 +17,6 @@ bool sameDecision(const Decision& a, const Decision& b) {
   // The route list's name is a label: the same targets with the same numbers
   // and failover are the same handling.
   if (a.called != b.called || a.calling != b.calling) return false;
-
   if (a.targets.size() != b.targets.size()) return false;
   for (size_t i = 0; i < a.targets.size(); ++i) {
     const RouteTarget& x = a.targets[i];

@@ -334,7 +334,6 @@ void Linter::openWildcards(const ContextModel& c) {
     for (const auto& b : r.branches)
       declared |= b.body.categories;
     std::vector<std::string> done;  // one finding per rule and category
-
     for (const auto& [dialled, cat] : probes) {
       Query q;
       q.context = c.name;

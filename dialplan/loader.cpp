@@ -58,12 +58,12 @@ LoadResult finish(const std::string& name, std::shared_ptr<const std::string> te
   PlanFileReader base = opt.reader ? opt.reader : fileSystemReader();
   PlanFileReader reader = [&](const std::string& path) {
     auto r = base(path);
-    if (r) hash = fnv1a(fnv1a(hash, path), **r);
+    if (r) hash = fnv1a(hash, **r);
     return r;
   };
   PlanAst ast;
   if (text) {
-    hash = fnv1a(fnv1a(hash, name), *text);
+    hash = fnv1a(hash, *text);
     ast = parsePlanText(name, text, reader, sink);
   } else {
     ast = parsePlan(name, reader, sink);

@@ -32,6 +32,12 @@ int Daemon::run() {
     return 2;
   }
   config_ = std::move(cfg).value();
+  // The dial plan is configuration too: a refused plan stops the start.
+  dialplan_ = std::make_unique<DialplanService>(core::SystemClock::instance());
+  if (const auto& plan = dialplan_->load(config_, "start"); !plan.ok()) {
+    std::fprintf(stderr, "%s", plan.report().c_str());
+    return 2;
+  }
   if (options_.check_only) {
     std::printf("%s: configuration OK\n", config_.source.c_str());
     return 0;
@@ -206,6 +212,11 @@ void Daemon::reload(const std::string& why) {
   core::Logger::instance().setTarget(config_.general.log_target);
   ++reloads_;
   last_reload_error_.clear();
+  if (const auto& plan = dialplan_->load(config_, why); !plan.ok()) {
+    ++failed_reloads_;
+    last_reload_error_ = "dial plan refused, the running plan stays: " +
+                         (plan.diagnostics.empty() ? plan.summary() : plan.diagnostics.front().headline());
+  }
   OUTPOST_LOG(Notice, "daemon") << "reloaded configuration (" << why << ") from " << config_.source
                                 << "; log_level " << core::logLevelName(config_.general.log_level);
   (void)core::sdNotify("READY=1\nSTATUS=serving " + config_.general.site);
@@ -267,6 +278,7 @@ void Daemon::registerCommands() {
         return ControlReply::success(
             {{"reloaded", true}, {"config", config_.source}, {"reloads", reloads_}});
       });
+  dialplan_->registerCommands(*control_, config_);
 }
 
 void Daemon::registerSubsystems() {
@@ -299,6 +311,7 @@ void Daemon::registerSubsystems() {
     s.facts = {{"clients", control_->clientCount()}};
     return s;
   });
+  subsystems_.add("dialplan", [this] { return dialplan_->status(); });
 }
 
 }  // namespace outpost::gateway

@@ -13,6 +13,7 @@
 #include "core/store.hpp"
 #include "core/subsystems.hpp"
 #include "gateway/daemon_config.hpp"
+#include "gateway/dialplan_service.hpp"
 
 namespace outpost::gateway {
 
@@ -45,6 +46,7 @@ class Daemon {
   std::unique_ptr<core::EventLoop> loop_;
   std::unique_ptr<core::StoreWriter> store_;
   std::unique_ptr<core::ControlServer> control_;
+  std::unique_ptr<DialplanService> dialplan_;
   core::SubsystemRegistry subsystems_;
   core::UniqueFd signal_fd_;
   core::FdWatch signal_watch_;

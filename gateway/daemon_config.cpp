@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/strings.hpp"
+#include "gateway/dialplan_service.hpp"
 
 namespace outpost::gateway {
 
@@ -26,6 +27,7 @@ core::ConfigSchema daemonSchema() {
                           "lowest level logged"),
           core::choiceKey("log_target", {"stderr", "syslog"}, "where log lines go"),
       }});
+  schema.add(dialplanSectionSpec());
   return schema;
 }
 

@@ -5,6 +5,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/cdr.cpp gateway/cdr.hpp \
 	gateway/daemon.cpp gateway/daemon.hpp \
 	gateway/daemon_config.cpp gateway/daemon_config.hpp \
+	gateway/dialplan_service.cpp gateway/dialplan_service.hpp \
 	gateway/schema.cpp gateway/schema.hpp \
 	gateway/sdp.cpp gateway/sdp.hpp \
 	gateway/sip_agent.cpp gateway/sip_agent.hpp \
@@ -19,7 +20,7 @@ CLEANFILES += gateway/embedded_config.cpp
 noinst_LIBRARIES += gateway/libembedded.a
 nodist_gateway_libembedded_a_SOURCES = gateway/embedded_config.cpp
 
-GATEWAY_LIBS = gateway/libgateway.a gateway/libembedded.a core/libcore.a
+GATEWAY_LIBS = gateway/libgateway.a gateway/libembedded.a dialplan/libdialplan.a core/libcore.a
 sbin_PROGRAMS += outpostd
 outpostd_SOURCES = gateway/outpostd.cpp
 outpostd_LDADD = $(GATEWAY_LIBS) $(OUTPOST_SYS_LIBS)

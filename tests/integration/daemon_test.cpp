@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(status_answers_in_text_and_json) {
   auto parsed = nlohmann::json::parse(j.out);
   BOOST_TEST(parsed["site"] == "Test Branch");
   BOOST_TEST(parsed["state"] == "up");
-  BOOST_TEST(parsed["subsystems"].size() == 3u);
+  BOOST_TEST(parsed["subsystems"].size() == 4u);  // config, store, control, dialplan
   BOOST_TEST(parsed["pid"].get<int>() == d.proc->pid());
 }
 
