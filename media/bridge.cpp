@@ -401,7 +401,12 @@ void Bridge::onTdmFrame(std::span<const uint8_t> frame, core::TimePoint now) {
     for (int h = 0; h < 2; ++h) {
       auto half = std::span<const int16_t>(lin).subspan(h * kHalf, kHalf);
       if (looksLikeDtmf(half)) {
-        if (premute_run_++ == 0) premute_sample_ = tdm_samples_ + h * kHalf;
+        if (premute_run_++ == 0) {
+          premute_sample_ = tdm_samples_ + h * kHalf;
+          // What the hold-back still holds came just before the tone and
+          // may carry its first milliseconds: it has not left yet either.
+          packetizer_->muteDelayed();
+        }
         muteHalf[h] = true;
         // The tone may have begun in the first half, too little of it there
         // to be flagged: that half has not left yet either.

@@ -463,4 +463,60 @@ BOOST_AUTO_TEST_CASE(hold_sends_silence_to_the_line_and_nothing_to_rtp) {
   BOOST_TEST(call.a->stats().rtp.packetsSent == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(holdback_removes_even_the_first_milliseconds_of_a_tone) {
+  // The tone starts 20 samples before a frame ends: too little to flag in
+  // that frame. With 20 ms of hold-back that frame is still in the delay
+  // line when the tone is recognised, and is muted there.
+  std::string addr = randomLoopback();
+  Peer far(randomLoopback());
+  Recorder rec;
+  BridgeConfig cfg;
+  cfg.params = paramsTo(far.self.str().substr(0, far.self.str().find(':')), far.self.port());
+  cfg.dtmfHoldback = 20ms;
+  Bridge a(1, socketsOn(addr), cfg, rec.sink(), now());
+  DtmfGenerator gen(-12);
+  BOOST_REQUIRE(gen.play("8", 100ms, 100ms).isOk());
+  std::vector<int16_t> signal(140 + 30 * kFrameSamples, 0);
+  gen.generate(std::span(signal).subspan(140));
+  double loudest = -100;
+  size_t audio = 0;
+  for (int f = 0; f < 30; ++f) {
+    a.onTdmFrame(
+        encodeFrame(Law::kMuLaw, std::span(signal).subspan(f * kFrameSamples, kFrameSamples)),
+        now());
+    for (auto& p : far.receiveAll()) {
+      auto v = parseRtp(p);
+      if (!v || v->header.payloadType != 0) continue;
+      ++audio;
+      std::vector<int16_t> lin(v->payload.size());
+      decode(Law::kMuLaw, v->payload, lin);
+      loudest = std::max(loudest, levelDbm0(lin));
+    }
+  }
+  BOOST_TEST(audio >= 15u);
+  BOOST_TEST(loudest == -100.0, "loudest audio packet " << loudest << " dBm0");
+  BOOST_TEST(rec.digits(DtmfSource::kInband) == "8");
+}
+
+BOOST_AUTO_TEST_CASE(a_long_event_in_segments_is_one_digit) {
+  // RFC 4733 2.5.2.3: an event longer than 0xFFFF samples continues in a new
+  // segment whose timestamp is where the last one's duration ended.
+  Inbound in;
+  auto t = now();
+  int f = 0;
+  for (; f < 5; ++f) {
+    in.event(1000, 9, false, static_cast<uint16_t>(0xFF00 + f * 40), f == 0);
+    in.tick(t + f * 20ms);
+  }
+  uint32_t next = 1000 + 0xFF00 + 4 * 40;
+  for (int k = 0; k < 5; ++k, ++f) {
+    in.event(next, 9, k >= 2, 800);
+    in.tick(t + f * 20ms);
+  }
+  for (int k = 0; k < 20; ++k, ++f)
+    in.tick(t + f * 20ms);
+  BOOST_TEST(in.rec.digits(DtmfSource::kRfc4733) == "9");
+  BOOST_TEST(in.out.heard == "9");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
