@@ -14,3 +14,11 @@ tests_unit_dialplan_test_SOURCES = \
 tests_unit_dialplan_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_dialplan_test_LDADD = $(TEST_LDADD) dialplan/libdialplan.a core/libcore.a $(OUTPOST_SYS_LIBS)
 UNIT_TESTS += tests/unit/dialplan_test
+
+# outpostctl dialplan (offline) and the daemon's dial plan commands, as processes.
+check_PROGRAMS += tests/integration/dialplan_cli_test
+tests_integration_dialplan_cli_test_SOURCES = tests/integration/dialplan_cli_test.cpp
+tests_integration_dialplan_cli_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_dialplan_cli_test_LDADD = $(TEST_LDADD) core/libcore.a $(OUTPOST_SYS_LIBS)
+EXTRA_tests_integration_dialplan_cli_test_DEPENDENCIES = outpostd$(EXEEXT) outpostctl$(EXEEXT)
+INTEGRATION_TESTS += tests/integration/dialplan_cli_test
