@@ -79,6 +79,8 @@ class EventLoop {
   void post(std::function<void()> fn);
   // Thread-safe: run() returns after the current dispatch.
   void stop();
+  // Lets a stopped loop run again (a daemon winding down after stop()).
+  void resume() { stopped_ = false; }
 
   void run();
   // One iteration: wait at most maxWait (less if a timer is due), dispatch

@@ -118,6 +118,12 @@ int Daemon::start() {
     OUTPOST_LOG(Critical, "daemon") << "control socket: " << s.message();
     return 1;
   }
+  telephony_ = std::make_unique<Telephony>(*loop_, *store_, config_.telephony,
+                                           [this] { return dialplan_->plan(); });
+  if (core::Status s = telephony_->start(); !s) {
+    OUTPOST_LOG(Critical, "daemon") << "cannot start the gateway: " << s.message();
+    return 1;
+  }
   registerCommands();
   registerSubsystems();
 
@@ -135,6 +141,14 @@ int Daemon::start() {
 
   (void)core::sdNotify("STOPPING=1\nSTATUS=stopping: " + stop_reason_);
   OUTPOST_LOG(Notice, "daemon") << "stopping: " << stop_reason_;
+  // Calls end first, so every CDR is queued before the store stops.
+  bool telephonyDown = false;
+  telephony_->shutdown([&telephonyDown] { telephonyDown = true; });
+  loop_->resume();
+  if (!loop_->runUntil([&] { return telephonyDown; }, std::chrono::seconds(10))) {
+    OUTPOST_LOG(Warning, "daemon") << "calls did not all end within 10s";
+  }
+  telephony_.reset();
   control_.reset();
   std::string stoppedAt = core::formatUtc(loop_->clock().wallNow());
   int64_t runId = run_id_;
@@ -214,8 +228,9 @@ void Daemon::reload(const std::string& why) {
   last_reload_error_.clear();
   if (const auto& plan = dialplan_->load(config_, why); !plan.ok()) {
     ++failed_reloads_;
-    last_reload_error_ = "dial plan refused, the running plan stays: " +
-                         (plan.diagnostics.empty() ? plan.summary() : plan.diagnostics.front().headline());
+    last_reload_error_ =
+        "dial plan refused, the running plan stays: " +
+        (plan.diagnostics.empty() ? plan.summary() : plan.diagnostics.front().headline());
   }
   OUTPOST_LOG(Notice, "daemon") << "reloaded configuration (" << why << ") from " << config_.source
                                 << "; log_level " << core::logLevelName(config_.general.log_level);
@@ -279,6 +294,7 @@ void Daemon::registerCommands() {
             {{"reloaded", true}, {"config", config_.source}, {"reloads", reloads_}});
       });
   dialplan_->registerCommands(*control_, config_);
+  telephony_->registerCommands(*control_, config_.general.database);
 }
 
 void Daemon::registerSubsystems() {
@@ -312,6 +328,7 @@ void Daemon::registerSubsystems() {
     return s;
   });
   subsystems_.add("dialplan", [this] { return dialplan_->status(); });
+  telephony_->registerSubsystems(subsystems_);
 }
 
 }  // namespace outpost::gateway

@@ -47,6 +47,7 @@ class Daemon {
   std::unique_ptr<core::StoreWriter> store_;
   std::unique_ptr<core::ControlServer> control_;
   std::unique_ptr<DialplanService> dialplan_;
+  std::unique_ptr<Telephony> telephony_;
   core::SubsystemRegistry subsystems_;
   core::UniqueFd signal_fd_;
   core::FdWatch signal_watch_;

@@ -28,6 +28,8 @@ core::ConfigSchema daemonSchema() {
           core::choiceKey("log_target", {"stderr", "syslog"}, "where log lines go"),
       }});
   schema.add(dialplanSectionSpec());
+  for (auto& spec : telephonySectionSpecs())
+    schema.add(std::move(spec));
   return schema;
 }
 
@@ -76,6 +78,9 @@ core::Result<DaemonConfig> loadDaemonConfig(const std::string& path,
   if (!parsed) return core::invalidArgument("--log-level: unknown level '" + levelName + "'");
   s.log_level = *parsed;
   s.log_target = *target == "syslog" ? core::LogTarget::kSyslog : core::LogTarget::kStderr;
+  auto telephony = readTelephonySettings(cfg.file, s.state_dir);
+  if (!telephony) return telephony.error();
+  cfg.telephony = std::move(telephony).value();
   return cfg;
 }
 

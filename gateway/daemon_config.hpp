@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
+#include "gateway/telephony.hpp"
 
 namespace outpost::gateway {
 
@@ -25,6 +26,7 @@ struct DaemonConfig {
   core::ConfigFile file;
   std::string source;  // the main file's path, or "embedded:outpost.conf"
   GeneralSettings general;
+  TelephonySettings telephony;  // [sip] [peer] [span] [trunkgroup] [media] [calls]
 };
 
 struct ConfigOverrides {

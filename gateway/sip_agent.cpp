@@ -320,12 +320,18 @@ void SipAgent::hangup(SipLeg& leg, int q850, int statusIfUnanswered) {
   if (!leg.nh_ || leg.ended_) return;
   leg.ended_ = true;
   std::string reason = reasonHeaderValue(q850);
-  if (leg.incoming_ && !leg.final_sent_) {
-    SipStatus st =
-        statusIfUnanswered ? SipStatus{statusIfUnanswered, "Error"} : sipStatusForCause(q850);
-    std::string phrase = statusIfUnanswered ? sip_status_phrase(statusIfUnanswered) : st.phrase;
-    respond(leg, st.code, phrase.empty() ? "Error" : phrase, "", {"Reason: " + reason});
-  } else if (!leg.incoming_ && !leg.answered_) {
+  if (leg.incoming_) {
+    if (!leg.final_sent_) {
+      SipStatus st =
+          statusIfUnanswered ? SipStatus{statusIfUnanswered, "Error"} : sipStatusForCause(q850);
+      const char* known = sip_status_phrase(st.code);
+      std::string phrase = known && *known ? known : st.phrase;
+      respond(leg, st.code, phrase, "", {"Reason: " + reason});
+    } else if (leg.answered_) {
+      nua_bye(leg.nh_, SIPTAG_REASON_STR(reason.c_str()), TAG_END());
+    }
+    // else: already refused with a final response; nothing more to send.
+  } else if (!leg.answered_) {
     nua_cancel(leg.nh_, SIPTAG_REASON_STR(reason.c_str()), TAG_END());
   } else {
     nua_bye(leg.nh_, SIPTAG_REASON_STR(reason.c_str()), TAG_END());

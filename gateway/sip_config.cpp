@@ -56,9 +56,6 @@ std::vector<core::SectionSpec> sipSectionSpecs() {
                       stringKey("domain", "host part of our From and P-Asserted-Identity"),
                       durationKey("session_expires", "RFC 4028 session interval we ask for"),
                       durationKey("min_se", "smallest session interval we accept"),
-                      intKey("max_calls", 1, 100000, "concurrent calls before 503"),
-                      intKey("max_setup_rate", 0, 100000, "new calls per second before 503"),
-                      durationKey("retry_after", "Retry-After sent with an overload 503"),
                   }},
       SectionSpec{"peer",
                   true,
@@ -113,12 +110,8 @@ core::Result<SipConfig> readSipConfig(const core::ConfigFile& file) {
     auto domain = sec->getString("domain", "");
     auto se = sec->getDuration("session_expires", s.session_expires);
     auto minSe = sec->getDuration("min_se", s.min_se);
-    auto maxCalls = sec->getInt("max_calls", s.max_calls, 1, 100000);
-    auto rate = sec->getInt("max_setup_rate", 0, 0, 100000);
-    auto retry = sec->getDuration("retry_after", s.retry_after);
-    for (const core::Status& st :
-         {tlsPort.status(), cert.status(), ua.status(), domain.status(), se.status(),
-          minSe.status(), maxCalls.status(), rate.status(), retry.status()}) {
+    for (const core::Status& st : {tlsPort.status(), cert.status(), ua.status(), domain.status(),
+                                   se.status(), minSe.status()}) {
       if (!st) return st.error();
     }
     s.tls_port = static_cast<int>(*tlsPort);
@@ -134,9 +127,6 @@ core::Result<SipConfig> readSipConfig(const core::ConfigFile& file) {
       return sec->errorAt("min_se",
                           "must be at least 90s and not above session_expires (RFC 4028)");
     }
-    s.max_calls = static_cast<int>(*maxCalls);
-    s.max_setup_rate = static_cast<int>(*rate);
-    s.retry_after = *retry;
   }
   if (s.domain.empty()) s.domain = s.listen.host;
 

@@ -42,9 +42,6 @@ struct SipSettings {
   std::string domain;  // host part of our From/P-Asserted-Identity; default: listen host
   core::Duration session_expires = std::chrono::seconds(1800);
   core::Duration min_se = std::chrono::seconds(90);
-  int max_calls = 2000;    // concurrent calls before new ones get 503
-  int max_setup_rate = 0;  // new calls per second before 503 (0: no limit)
-  core::Duration retry_after = std::chrono::seconds(5);
 };
 
 struct SipConfig {
