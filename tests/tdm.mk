@@ -21,3 +21,21 @@ tests_unit_tdm_dahdi_test_SOURCES = tests/unit/tdm/dahdi_hw_test.cpp
 tests_unit_tdm_dahdi_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_tdm_dahdi_test_LDADD = $(TEST_LDADD) tdm/libtdm.a core/libcore.a $(OUTPOST_SYS_LIBS)
 UNIT_TESTS += tests/unit/tdm_dahdi_test
+
+# pstn-sim as a process against a real PriStack.
+check_PROGRAMS += tests/integration/pstn_sim_test
+tests_integration_pstn_sim_test_SOURCES = tests/integration/pstn_sim_test.cpp
+tests_integration_pstn_sim_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_pstn_sim_test_LDADD = $(TEST_LDADD) tdm/libtdm.a media/libmedia.a core/libcore.a \
+	$(OUTPOST_SYS_LIBS)
+EXTRA_tests_integration_pstn_sim_test_DEPENDENCIES = pstn-sim$(EXEEXT)
+INTEGRATION_TESTS += tests/integration/pstn_sim_test
+
+# pstn-sim's rules file (tools/), on its own: no process, no sockets.
+check_PROGRAMS += tests/unit/pstn_sim_rules_test
+tests_unit_pstn_sim_rules_test_SOURCES = tests/unit/tdm/pstn_sim_rules_test.cpp \
+	tools/pstn_sim_rules.cpp
+tests_unit_pstn_sim_rules_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_pstn_sim_rules_test_LDADD = $(TEST_LDADD) tdm/libtdm.a media/libmedia.a core/libcore.a \
+	$(OUTPOST_SYS_LIBS)
+UNIT_TESTS += tests/unit/pstn_sim_rules_test
