@@ -15,3 +15,4 @@ pstn_sim_SOURCES = \
 	tools/pstn_sim_rules.cpp tools/pstn_sim_rules.hpp
 pstn_sim_LDADD = tdm/libtdm.a media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
 LAYER_CHECKED_FILES += $(pstn_sim_SOURCES)
+EXTRA_DIST += docs/pstn-sim.md etc/pstn-sim/rules

@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE pstn_sim_rules
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/process.hpp"
 #include "tools/pstn_sim_rules.hpp"
 
 using namespace outpost::tools;
@@ -127,6 +128,19 @@ BOOST_AUTO_TEST_CASE(mistakes_are_reported_with_file_and_line) {
   BOOST_TEST(has("rules.txt:9: dtmf:12x has 'x', which is not a DTMF digit"));
   BOOST_TEST(has("rules.txt:10: unknown media action 'ecko' (did you mean 'echo'?)"));
   BOOST_TEST(has("rules.txt:11: callback_from=abc: expected a number"));
+}
+
+BOOST_AUTO_TEST_CASE(the_demo_branchs_rules_file_reads_and_routes_as_documented) {
+  auto r = RuleSet::load(outpost::test::srcPath("etc/pstn-sim/rules"));
+  BOOST_REQUIRE_MESSAGE(r.isOk(), (r.isOk() ? std::string() : r.error().message));
+  BOOST_TEST((r->match("911")->action == Rule::Action::kPsap));
+  BOOST_TEST((r->match("933")->action == Rule::Action::kPsap));
+  BOOST_TEST(r->match("3125550199")->cause == 17);
+  BOOST_TEST(r->match("3125550197")->cause == 34);
+  BOOST_TEST(r->match("5551234")->cause == 1);
+  BOOST_TEST((r->match("3125550198")->action == Rule::Action::kRing));
+  BOOST_TEST((r->match("3125550123")->action == Rule::Action::kAnswer));
+  BOOST_TEST(mediaActionText(r->match("8005551004")->media.at(0)) == "tone:1004");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
