@@ -494,6 +494,14 @@ void EmulatedSpan::onHandshake(Conn* c) {
     return;
   }
   if (!c->outgoing) {
+    // A far end that reconnects may get here before we have read the EOF of
+    // its old connection: a dead old line gives way to the new one.
+    if (h->kind == wire::ConnKind::kLine && line_) {
+      pollfd p{line_->fd.get(), POLLRDHUP, 0};
+      if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+        dropLine("the far end reconnected");
+      }
+    }
     if (h->kind == wire::ConnKind::kLine && line_) {
       sendMsg(c->fd.get(), wire::encodeRefuse(name_ + " already has a far end"));
       return dropPending(c, "");

@@ -39,3 +39,13 @@ tests_unit_pstn_sim_rules_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_pstn_sim_rules_test_LDADD = $(TEST_LDADD) tdm/libtdm.a media/libmedia.a core/libcore.a \
 	$(OUTPOST_SYS_LIBS)
 UNIT_TESTS += tests/unit/pstn_sim_rules_test
+
+# Benchmarks of tdm/ (make bench).
+noinst_PROGRAMS += bench/tdm_pri_bench
+bench_tdm_pri_bench_SOURCES = bench/tdm_pri_bench.cpp tests/support/process.cpp
+bench_tdm_pri_bench_LDADD = tdm/libtdm.a core/libcore.a $(OUTPOST_SYS_LIBS)
+BENCHMARKS += bench/tdm_pri_bench
+noinst_PROGRAMS += bench/tdm_bearer_bench
+bench_tdm_bearer_bench_SOURCES = bench/tdm_bearer_bench.cpp tests/support/process.cpp
+bench_tdm_bearer_bench_LDADD = tdm/libtdm.a core/libcore.a $(OUTPOST_SYS_LIBS)
+BENCHMARKS += bench/tdm_bearer_bench
