@@ -85,6 +85,7 @@ bool PlanModel::holds(const Condition& c, const Query& q, std::string* why) cons
 
 namespace {
 
+// The first six keep their bits in every plan: evaluate.cpp relies on it.
 constexpr const char* kBuiltinCategories[] = {"internal", "local",    "national", "international",
                                               "premium",  "tollfree", "operator", "services",
                                               "mobile",   "emergency"};
@@ -219,13 +220,13 @@ void Compiler::site() {
     }
   }
   FailoverSet def;
-  def.q850 = {34, 38, 41, 42, 47};
-  def.sip = {408, 503};
+  for (int c : {34, 38, 41, 42, 47, 408, 503})
+    def.add(c);
   def.target_down = true;
   if (s.failover.present) {
     def = FailoverSet{};
     for (int c : s.failover.causes)
-      (isQ850(c) ? def.q850 : def.sip).push_back(c);
+      def.add(c);
     def.target_down = s.failover.down;
   }
   m_->default_failover = def;
@@ -437,7 +438,7 @@ void Compiler::routes() {
       if (e.cond && !condition(*e.cond, &x.cond)) continue;
       if (e.failover.present) {
         for (int c : e.failover.causes)
-          (isQ850(c) ? x.failover.q850 : x.failover.sip).push_back(c);
+          x.failover.add(c);
         x.failover.target_down = e.failover.down;
       } else {
         x.failover = m_->default_failover;
@@ -717,6 +718,7 @@ bool Compiler::compileRule(const RuleAst& a, Rule& r) {
   r.name = a.name;
   r.pos = a.pos;
   r.lint_ignore = a.lint_ignore;
+  r.where = a.pos.file + ":" + std::to_string(a.pos.line);
   bool ok = true;
   if (r.kind == Rule::kPattern) {
     auto p = parsePattern(a.pattern.text, a.wildcards_any);
@@ -765,6 +767,10 @@ bool Compiler::compileRule(const RuleAst& a, Rule& r) {
 }
 
 void Compiler::contexts() {
+  size_t total = 0;
+  for (const auto& c : ast_.contexts)
+    total += c.rules.size();
+  m_->rules.reserve(total);
   for (const auto& c : ast_.contexts) {
     if (c.name.text.empty()) continue;
     if (m_->findContext(c.name.text) >= 0) {
@@ -977,6 +983,7 @@ void Compiler::emergency() {
     return;
   }
   m_->emergency_pos = e.pos;
+  m_->emergency_where = e.pos.file + ":" + std::to_string(e.pos.line);
   std::vector<std::pair<std::string, bool>> numbers;  // (number, test)
   std::vector<SourcePos> where;
   for (const auto& w : e.regions) {

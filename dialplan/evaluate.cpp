@@ -42,17 +42,29 @@ const char* targetKindName(TargetKind k) {
   return "trunk";
 }
 
-bool FailoverSet::onQ850(int cause) const {
-  return std::find(q850.begin(), q850.end(), cause) != q850.end();
+void FailoverSet::add(int v) {
+  if (v >= 1 && v < 128) q850.set(static_cast<size_t>(v));
+  if (v >= 300 && v < 700) sip.set(static_cast<size_t>(v - 300));
 }
-bool FailoverSet::onSip(int status) const {
-  return std::find(sip.begin(), sip.end(), status) != sip.end();
+std::vector<int> FailoverSet::q850Causes() const {
+  std::vector<int> out;
+  for (int c = 1; c < 128; ++c) {
+    if (q850.test(static_cast<size_t>(c))) out.push_back(c);
+  }
+  return out;
+}
+std::vector<int> FailoverSet::sipStatuses() const {
+  std::vector<int> out;
+  for (int c = 300; c < 700; ++c) {
+    if (sip.test(static_cast<size_t>(c - 300))) out.push_back(c);
+  }
+  return out;
 }
 std::string FailoverSet::str() const {
   std::string s;
-  for (int c : q850)
+  for (int c : q850Causes())
     s += (s.empty() ? "" : " ") + std::to_string(c);
-  for (int c : sip)
+  for (int c : sipStatuses())
     s += (s.empty() ? "" : " ") + std::to_string(c);
   if (target_down) s += s.empty() ? "down" : " down";
   return s.empty() ? "none" : s;
@@ -72,6 +84,23 @@ std::string stripSeparators(const std::string& s) {
     out += c;
   }
   return out;
+}
+
+// The built-in categories come first in every plan (compiler.cpp), so their
+// bits are fixed.
+constexpr CategorySet kCategoryInternal = 1u << 0;
+constexpr CategorySet kCategoryNational = 1u << 2;
+constexpr CategorySet kCategoryInternational = 1u << 3;
+constexpr CategorySet kCategoryPremium = 1u << 4;
+constexpr CategorySet kCategoryTollfree = 1u << 5;
+
+CategorySet categoriesOf(unsigned numberClass) {
+  CategorySet c = 0;
+  if (numberClass & kClassNational) c |= kCategoryNational;
+  if (numberClass & kClassInternational) c |= kCategoryInternational;
+  if (numberClass & kClassPremium) c |= kCategoryPremium;
+  if (numberClass & kClassTollfree) c |= kCategoryTollfree;
+  return c;
 }
 
 std::string lineOf(const SourcePos& p) {
@@ -295,7 +324,7 @@ Decision Evaluator::emergencyDecision(const EmergencyNumber& e, const ContextMod
   d_.emergency_test = e.test;
   d_.called = e.number;
   d_.categories = {"emergency"};
-  d_.rule = lineOf(m_.emergency_pos);
+  d_.rule = m_.emergency_where;
   d_.calling = mappedCalling(ctx);
   TRACE("emergency",
         why + ": " + (e.test ? "emergency TEST line " : "EMERGENCY number ") + e.number +
@@ -474,7 +503,7 @@ Decision Evaluator::run() {
       det_->rule = winner;
       if (hop == 0) det_->entry_rule = winner;
     }
-    d_.rule = lineOf(rule.pos);
+    d_.rule = rule.where;
     if (tr_ && caps.size() > 1) {
       std::string s;
       for (size_t i = 1; i < caps.size(); ++i)
@@ -543,14 +572,8 @@ Decision Evaluator::run() {
     }
     // 5. Categories: what the rule declares plus what the number is.
     CategorySet cats = eff.categories;
-    for (const auto& c : classifyNumber(m_.numbering, number)) {
-      int i = m_.findCategory(c);
-      if (i >= 0) cats |= 1u << i;
-    }
-    if (!n.e164 && !eff.has_categories) {
-      int i = m_.findCategory("internal");
-      if (i >= 0) cats |= 1u << i;
-    }
+    cats |= categoriesOf(classifyNumberBits(m_.numbering, number));
+    if (!n.e164 && !eff.has_categories) cats |= kCategoryInternal;
     std::string rowText;
     uint32_t rowDest = UINT32_MAX;
     if (dest->kind == Destination::kTable) {
@@ -570,7 +593,7 @@ Decision Evaluator::run() {
         cats |= rw.categories;
         rowDest = rw.destination;
         dest = &m_.row_destinations[rw.destination];
-        rowText = t.file + ":" + std::to_string(rw.line);
+        if (tr_) rowText = t.file + ":" + std::to_string(rw.line);
         TRACE("table",
               "table '" + t.name + "': longest prefix " + digits.substr(0, len) + " -> " +
                   dest->name +
@@ -714,8 +737,8 @@ nlohmann::json toJson(const Decision& d) {
                        {"calling_ton", tonName(t.calling_ton)},
                        {"calling_npi", npiName(t.calling_npi)},
                        {"calling_format", presentationName(t.calling_format)},
-                       {"failover_q850", t.failover.q850},
-                       {"failover_sip", t.failover.sip},
+                       {"failover_q850", t.failover.q850Causes()},
+                       {"failover_sip", t.failover.sipStatuses()},
                        {"failover_down", t.failover.target_down},
                        {"normal_only", t.normal_only},
                        {"survival_only", t.survival_only}});

@@ -335,6 +335,8 @@ void Linter::openWildcards(const ContextModel& c) {
       declared |= b.body.categories;
     std::vector<std::string> done;  // one finding per rule and category
     for (const auto& [dialled, cat] : probes) {
+      int ci = m_.findCategory(cat);
+      if (ci >= 0 && (declared & (1u << ci))) continue;  // the rule says what it reaches
       Query q;
       q.context = c.name;
       q.called = dialled;
@@ -344,8 +346,6 @@ void Linter::openWildcards(const ContextModel& c) {
       det.skip_class = true;
       Decision d = evaluatePlan(m_, q, nullptr, &det);
       if (d.outcome != Outcome::kRoute || d.emergency || det.entry_rule != id) continue;
-      int ci = m_.findCategory(cat);
-      if (ci >= 0 && (declared & (1u << ci))) continue;
       if (std::find(done.begin(), done.end(), cat) != done.end()) continue;
       bool classified =
           std::find(d.categories.begin(), d.categories.end(), cat) != d.categories.end();

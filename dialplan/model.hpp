@@ -82,6 +82,7 @@ struct Rule {
   SourcePos pos;
   std::vector<std::string> lint_ignore;
   int groups = 0;
+  std::string where;          // "file:line", for decisions
   std::string label() const;  // "9NXXNXXXXXX (phones.dialplan:12)"
 };
 
@@ -178,6 +179,7 @@ struct PlanModel {
   std::vector<EmergencyNumber> emergency;
   int emergency_route = -1;
   SourcePos emergency_pos;
+  std::string emergency_where;  // "file:line" of the emergency block
   std::vector<Target> targets;
   std::vector<RouteList> routes;
   std::vector<CosClass> classes;

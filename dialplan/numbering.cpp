@@ -245,29 +245,32 @@ Presented present(const NumberingPlan& np, std::string_view number, Presentation
   return out;
 }
 
-std::vector<std::string> classifyNumber(const NumberingPlan& np, std::string_view e164) {
-  std::vector<std::string> out;
-  if (!startsWith(e164, "+") || !np.configured()) return out;
+unsigned classifyNumberBits(const NumberingPlan& np, std::string_view e164) {
+  if (!startsWith(e164, "+") || !np.configured()) return 0;
   std::string_view d = e164.substr(1);
+  unsigned out = 0;
   // Premium ranges may be foreign too (satellite, international networks).
   for (const auto& p : np.premium) {
     if (startsWith(d, p)) {
-      out.push_back("premium");
+      out |= kClassPremium;
       break;
     }
   }
-  if (!startsWith(d, np.country_code)) {
-    out.push_back("international");
-    return out;
-  }
-  if (!out.empty()) return out;
+  if (!startsWith(d, np.country_code)) return out | kClassInternational;
+  if (out) return out;
   for (const auto& p : np.tollfree) {
-    if (startsWith(d, p)) {
-      out.push_back("tollfree");
-      return out;
-    }
+    if (startsWith(d, p)) return kClassTollfree;
   }
-  out.push_back("national");
+  return kClassNational;
+}
+
+std::vector<std::string> classifyNumber(const NumberingPlan& np, std::string_view e164) {
+  unsigned bits = classifyNumberBits(np, e164);
+  std::vector<std::string> out;
+  if (bits & kClassPremium) out.push_back("premium");
+  if (bits & kClassInternational) out.push_back("international");
+  if (bits & kClassTollfree) out.push_back("tollfree");
+  if (bits & kClassNational) out.push_back("national");
   return out;
 }
 

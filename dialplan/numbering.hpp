@@ -80,5 +80,13 @@ Presented present(const NumberingPlan& np, std::string_view number, Presentation
 // "international" (another country code), "premium", "tollfree", "national";
 // internal numbers give none.
 std::vector<std::string> classifyNumber(const NumberingPlan& np, std::string_view e164);
+// The same as bits, for the hot path.
+enum NumberClass : unsigned {
+  kClassNational = 1u << 0,
+  kClassInternational = 1u << 1,
+  kClassPremium = 1u << 2,
+  kClassTollfree = 1u << 3,
+};
+unsigned classifyNumberBits(const NumberingPlan& np, std::string_view e164);
 
 }  // namespace outpost::dialplan

@@ -39,6 +39,7 @@
 // "hq" (calls from HQ call control), "pstn" (calls arriving on the PRI).
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -73,12 +74,20 @@ const char* targetKindName(TargetKind k);
 
 // When to try the next target: Q.850 causes, SIP statuses, or the target
 // being down (no D-channel, peer unreachable, trunk group all busy is 34).
+// Sets of bits, so a decision carries them without allocating.
 struct FailoverSet {
-  std::vector<int> q850;
-  std::vector<int> sip;
+  std::bitset<128> q850;  // Q.850 causes 1-127
+  std::bitset<400> sip;   // SIP statuses 300-699, at status - 300
   bool target_down = false;
-  bool onQ850(int cause) const;
-  bool onSip(int status) const;
+  void add(int causeOrStatus);  // 1-127 is Q.850, 300-699 SIP
+  bool onQ850(int cause) const {
+    return cause >= 0 && cause < 128 && q850.test(static_cast<size_t>(cause));
+  }
+  bool onSip(int status) const {
+    return status >= 300 && status < 700 && sip.test(static_cast<size_t>(status - 300));
+  }
+  std::vector<int> q850Causes() const;
+  std::vector<int> sipStatuses() const;
   std::string str() const;  // "34 38 41 42 47 408 503 down"
 };
 

@@ -2,62 +2,162 @@
 
 #include <algorithm>
 #include <bit>
-#include <numeric>
 #include <unordered_map>
+
+#include <sys/mman.h>
+
+#include <atomic>
 
 #include "core/strings.hpp"
 
 namespace outpost::dialplan {
 
-void PrefixTable::build(const std::vector<std::string_view>& prefixes, std::vector<Row> rows) {
-  rows_ = std::move(rows);
+namespace {
+constexpr size_t kHugeThreshold = 4u << 20;
+constexpr size_t kPage = 4096;
+size_t roundUp(size_t n) {
+  return (n + kPage - 1) / kPage * kPage;
+}
+std::atomic<size_t> hugeInUse{0};
+}  // namespace
+
+size_t hugeBytesInUse() {
+  return hugeInUse.load();
+}
+
+void* hugeAllocate(size_t bytes) {
+  if (bytes >= kHugeThreshold) {
+    void* p =
+        ::mmap(nullptr, roundUp(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) {
+      (void)::madvise(p, roundUp(bytes), MADV_HUGEPAGE);  // a hint; fine if refused
+      hugeInUse += roundUp(bytes);
+      return p;
+    }
+  }
+  return ::operator new(bytes);
+}
+
+void hugeFree(void* p, size_t bytes) {
+  if (bytes >= kHugeThreshold) {
+    ::munmap(p, roundUp(bytes));
+    hugeInUse -= roundUp(bytes);
+  } else {
+    ::operator delete(p);
+  }
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> PrefixTable::build(
+    const std::vector<std::string_view>& prefixes, std::vector<Row> rows) {
+  rows_.assign(rows.begin(), rows.end());
+  rows.clear();
+  rows.shrink_to_fit();
   nodes_.clear();
-  std::vector<uint32_t> order(prefixes.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return prefixes[a] < prefixes[b]; });
-  // Breadth first over ranges of the sorted keys that share `depth` digits,
-  // so each node's children are allocated together.
+  // Each prefix (at most kMaxPrefix digits) packed into 64 bits, four per
+  // digit (digit + 1, first digit highest): the packed keys sort exactly as
+  // the strings do, and sorting integers is several times faster than
+  // comparing strings.
+  struct Key {
+    uint64_t bits;
+    uint32_t index;
+    uint32_t length;
+    int digit(uint32_t depth) const {
+      return static_cast<int>((bits >> (60 - 4 * depth)) & 0xf) - 1;
+    }
+  };
+  std::vector<Key> keys(prefixes.size());
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    uint64_t bits = 0;
+    std::string_view p = prefixes[i];
+    for (size_t k = 0; k < p.size() && k < kMaxPrefix; ++k) {
+      bits |= static_cast<uint64_t>(p[k] - '0' + 1) << (60 - 4 * k);
+    }
+    keys[i] =
+        Key{bits, static_cast<uint32_t>(i), static_cast<uint32_t>(std::min(p.size(), kMaxPrefix))};
+  }
+  // Ties by index, so the first of two equal prefixes is the one that stays.
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    return a.bits != b.bits ? a.bits < b.bits : a.index < b.index;
+  });
+  std::vector<std::pair<uint32_t, uint32_t>> duplicates;
+  for (size_t i = 1; i < keys.size(); ++i) {
+    if (keys[i].bits == keys[i - 1].bits) {
+      uint32_t first = keys[i - 1].index;
+      while (!duplicates.empty() && duplicates.back().first == first)
+        first = duplicates.back().second;
+      duplicates.emplace_back(keys[i].index, first);
+    }
+  }
+  // Exactly one node per distinct prefix of a key (and the root).
+  size_t count = 1;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    uint32_t common = 0;
+    if (i > 0) {
+      uint64_t diff = keys[i].bits ^ keys[i - 1].bits;
+      common = diff == 0 ? keys[i].length : static_cast<uint32_t>(std::countl_zero(diff)) / 4;
+      common = std::min(common, std::min(keys[i].length, keys[i - 1].length));
+    }
+    count += keys[i].length - common;
+  }
+  // Depth first over ranges of the sorted keys that share `depth` digits. A
+  // node's children are allocated side by side, and each subtree lies in one
+  // stretch of memory, so a lookup's path stays close together; the stack
+  // holds at most ten entries per level.
   struct Pending {
     uint32_t node;
     uint32_t lo, hi;
     uint32_t depth;
   };
-  nodes_.reserve(prefixes.size() * 2 + 1);
+  nodes_.reserve(count);
   nodes_.push_back(Node{});
-  std::vector<Pending> queue;
-  queue.push_back({0, 0, static_cast<uint32_t>(order.size()), 0});
-  for (size_t q = 0; q < queue.size(); ++q) {
-    Pending p = queue[q];
+  std::vector<Pending> stack;
+  stack.push_back({0, 0, static_cast<uint32_t>(keys.size()), 0});
+  while (!stack.empty()) {
+    Pending p = stack.back();
+    stack.pop_back();
     uint32_t lo = p.lo;
-    while (lo < p.hi && prefixes[order[lo]].size() == p.depth) {
-      if (nodes_[p.node].row == kNoRow) nodes_[p.node].row = order[lo];
+    while (lo < p.hi && keys[lo].length == p.depth) {
+      if (nodes_[p.node].row() == kNoRow) nodes_[p.node].setRow(keys[lo].index);
       ++lo;  // a duplicate prefix: the first row stays
     }
     if (lo >= p.hi) continue;
-    uint32_t first = static_cast<uint32_t>(nodes_.size());
-    nodes_[p.node].first_child = first;
-    uint16_t mask = 0;
+    nodes_[p.node].first_child = static_cast<uint32_t>(nodes_.size());
+    unsigned mask = 0;
+    size_t pushedFrom = stack.size();
     uint32_t i = lo;
     while (i < p.hi) {
-      char c = prefixes[order[i]][p.depth];
+      int d = keys[i].digit(p.depth);
       uint32_t j = i + 1;
-      while (j < p.hi && prefixes[order[j]][p.depth] == c)
+      while (j < p.hi && keys[j].digit(p.depth) == d)
         ++j;
-      mask = static_cast<uint16_t>(mask | (1u << (c - '0')));
-      uint32_t child = static_cast<uint32_t>(nodes_.size());
+      mask |= 1u << d;
+      stack.push_back({static_cast<uint32_t>(nodes_.size()), i, j, p.depth + 1});
       nodes_.push_back(Node{});
-      queue.push_back({child, i, j, p.depth + 1});
       i = j;
     }
-    nodes_[p.node].children = mask;
+    nodes_[p.node].setChildren(mask);
+    // The lowest digit's subtree next, so it follows its siblings in memory.
+    std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(pushedFrom), stack.end());
   }
-  nodes_.shrink_to_fit();
+  return duplicates;
 }
+
+namespace {
+// Bits set in each 10-bit child mask. A table, because without -mpopcnt
+// std::popcount is a library call, and this is the innermost loop.
+struct PopCount {
+  uint8_t n[1024];
+  constexpr PopCount() : n() {
+    for (unsigned i = 0; i < 1024; ++i)
+      n[i] = static_cast<uint8_t>(std::popcount(i));
+  }
+};
+constexpr PopCount kPop;
+}  // namespace
 
 uint32_t PrefixTable::longestPrefix(std::string_view digits, size_t* matched) const {
   if (nodes_.empty()) return kNoRow;
-  uint32_t best = nodes_[0].row;
+  uint32_t best = nodes_[0].row();
   size_t bestLen = 0;
   uint32_t n = 0;
   for (size_t i = 0; i < digits.size(); ++i) {
@@ -65,10 +165,12 @@ uint32_t PrefixTable::longestPrefix(std::string_view digits, size_t* matched) co
     if (d > 9) break;
     const Node& node = nodes_[n];
     unsigned bitd = 1u << d;
-    if (!(node.children & bitd)) break;
-    n = node.first_child + static_cast<uint32_t>(std::popcount(node.children & (bitd - 1)));
-    if (nodes_[n].row != kNoRow) {
-      best = nodes_[n].row;
+    unsigned children = node.children();
+    if (!(children & bitd)) break;
+    n = node.first_child + kPop.n[children & (bitd - 1)];
+    uint32_t r = nodes_[n].row();
+    if (r != kNoRow) {
+      best = r;
       bestLen = i + 1;
     }
   }
@@ -130,7 +232,7 @@ bool splitCsv(std::string_view line, std::vector<std::pair<std::string, int>>* o
 
 bool isPrefixField(std::string_view s) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  if (s.empty() || s.size() > 20) return false;
+  if (s.empty() || s.size() > PrefixTable::kMaxPrefix) return false;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
   }
@@ -200,8 +302,8 @@ bool loadPrefixCsv(const std::string& file, std::shared_ptr<const std::string> t
     if (!pf || !isPrefixField(pf->first)) {
       int col = pf ? pf->second : 1;
       sink.error("csv", {file, lineNo, col},
-                 "'" + (pf ? pf->first : std::string()) +
-                     "' is not a prefix (digits, optionally after '+')",
+                 "'" + (pf ? pf->first : std::string()) + "' is not a prefix (up to " +
+                     std::to_string(PrefixTable::kMaxPrefix) + " digits, optionally after '+')",
                  pf ? static_cast<int>(std::max<size_t>(1, pf->first.size())) : 1);
       continue;
     }
@@ -247,24 +349,26 @@ bool loadPrefixCsv(const std::string& file, std::shared_ptr<const std::string> t
     std::string_view digits = raw.substr(0, pf->first.size() - (pf->first[0] == '+' ? 1 : 0));
     prefixes.push_back(digits);
     rows.push_back(row);
-  }
-  if (sink.errorCount() != errorsBefore) return false;
-  // Duplicates: sort a copy of the indices and compare neighbours.
-  std::vector<uint32_t> order(prefixes.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return prefixes[a] != prefixes[b] ? prefixes[a] < prefixes[b] : rows[a].line < rows[b].line;
-  });
-  for (size_t i = 1; i < order.size() && !tooMany(); ++i) {
-    if (prefixes[order[i]] == prefixes[order[i - 1]]) {
-      sink.error("duplicate", {file, static_cast<int>(rows[order[i]].line), 1},
-                 "prefix " + std::string(prefixes[order[i]]) +
-                     " is already in this table at line " + std::to_string(rows[order[i - 1]].line),
-                 static_cast<int>(prefixes[order[i]].size()));
+    if (rows.size() > PrefixTable::kMaxRows) {
+      sink.error("limit", {file, lineNo, 1},
+                 "more than " + std::to_string(PrefixTable::kMaxRows) + " rows in one table");
+      return false;
     }
   }
   if (sink.errorCount() != errorsBefore) return false;
-  out->build(prefixes, std::move(rows));
+  // One sort finds the duplicates and builds the trie.
+  auto duplicates = out->build(prefixes, std::move(rows));
+  for (const auto& [dup, first] : duplicates) {
+    if (tooMany()) break;
+    sink.error("duplicate", {file, static_cast<int>(out->row(dup).line), 1},
+               "prefix " + std::string(prefixes[dup]) + " is already in this table at line " +
+                   std::to_string(out->row(first).line),
+               static_cast<int>(prefixes[dup].size()));
+  }
+  if (!duplicates.empty()) {
+    *out = PrefixTable();
+    return false;
+  }
   return true;
 }
 

@@ -22,3 +22,10 @@ tests_integration_dialplan_cli_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_dialplan_cli_test_LDADD = $(TEST_LDADD) core/libcore.a $(OUTPOST_SYS_LIBS)
 EXTRA_tests_integration_dialplan_cli_test_DEPENDENCIES = outpostd$(EXEEXT) outpostctl$(EXEEXT)
 INTEGRATION_TESTS += tests/integration/dialplan_cli_test
+
+# Benchmarks of dialplan/ (make bench): tables of 1k, 100k and 1M prefix
+# routes and plans of 1k and 100k rules, each beside a linear scan.
+noinst_PROGRAMS += bench/dialplan_bench
+bench_dialplan_bench_SOURCES = bench/dialplan_bench.cpp
+bench_dialplan_bench_LDADD = dialplan/libdialplan.a core/libcore.a $(OUTPOST_SYS_LIBS)
+BENCHMARKS += bench/dialplan_bench
