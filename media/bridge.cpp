@@ -86,6 +86,14 @@ void Bridge::emit(BridgeEvent e) {
   if (sink_) sink_(std::move(e));
 }
 
+void Bridge::reportDigit(char digit, DtmfSource source, uint64_t samples) {
+  BridgeEvent e = makeEvent(BridgeEvent::Kind::kDtmf);
+  e.digit = digit;
+  e.source = source;
+  e.duration = milliseconds(samples / kSamplesPerMs);
+  emit(std::move(e));
+}
+
 void Bridge::applyParams(const MediaParams& p) {
   bool remoteChanged = p.remoteAddress != config_.params.remoteAddress ||
                        p.remotePort != config_.params.remotePort ||
@@ -220,11 +228,7 @@ void Bridge::endRemoteEvent(core::TimePoint now, bool lostEnd) {
   ended_next_ = (ended_next_ + 1) % ended_events_.size();
   have_ended_ = true;
   ++counters_.dtmfRfc4733;
-  BridgeEvent e = makeEvent(BridgeEvent::Kind::kDtmf);
-  e.digit = remote_event_digit_;
-  e.source = DtmfSource::kRfc4733;
-  e.duration = milliseconds(total / kSamplesPerMs);
-  emit(std::move(e));
+  reportDigit(remote_event_digit_, DtmfSource::kRfc4733, total);
 }
 
 void Bridge::playDigit(char digit, milliseconds duration) {
@@ -334,11 +338,7 @@ void Bridge::inbandDigit(char digit, bool started, uint64_t atSample) {
     return;
   }
   ++counters_.dtmfInband;
-  BridgeEvent e = makeEvent(BridgeEvent::Kind::kDtmf);
-  e.digit = digit;
-  e.source = DtmfSource::kInband;
-  e.duration = milliseconds(length / kSamplesPerMs);
-  emit(std::move(e));
+  reportDigit(digit, DtmfSource::kInband, length);
   if (event_active_) {
     event_active_ = false;
     event_duration_ = std::max<uint32_t>(

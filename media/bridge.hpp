@@ -155,6 +155,7 @@ class Bridge {
   void sendAudio(std::span<const int16_t> linear, core::TimePoint now);
   void applyParams(const MediaParams& params);
   void emit(BridgeEvent e);
+  void reportDigit(char digit, DtmfSource source, uint64_t samples);
 
   BridgeId id_;
   BridgeConfig config_;

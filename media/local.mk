@@ -18,4 +18,4 @@ media_libmedia_a_SOURCES = \
 	media/tone.cpp media/tone.hpp \
 	media/udp.cpp media/udp.hpp
 LAYER_CHECKED_FILES += $(media_libmedia_a_SOURCES)
-EXTRA_DIST += media/README.md
+EXTRA_DIST += media/README.md docs/media.md

@@ -53,6 +53,19 @@ bool coversDigits(const std::string& fmtp) {
   return std::all_of(std::begin(have), std::end(have), [](bool b) { return b; });
 }
 
+// The first format (in the sender's order) that is a codec the policy allows.
+const SdpFormat* firstSupported(const std::vector<SdpFormat>& formats, const MediaPolicy& policy,
+                                Codec& codec) {
+  for (const auto& f : formats) {
+    auto c = codecOf(f);
+    if (c && std::find(policy.codecs.begin(), policy.codecs.end(), *c) != policy.codecs.end()) {
+      codec = *c;
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
 const SdpFormat* telephoneEventOf(const std::vector<SdpFormat>& formats) {
   for (const auto& f : formats) {
     if (!equalsNoCase(f.encoding, "telephone-event")) continue;
@@ -147,15 +160,7 @@ Direction mirror(Direction d) {
 core::Result<MediaParams> answerOffer(const RemoteMedia& offer, const MediaPolicy& policy) {
   if (auto st = commonChecks(offer, "offer"); !st) return st.error();
   MediaParams p;
-  const SdpFormat* chosen = nullptr;
-  for (const auto& f : offer.formats) {
-    auto c = codecOf(f);
-    if (c && std::find(policy.codecs.begin(), policy.codecs.end(), *c) != policy.codecs.end()) {
-      chosen = &f;
-      p.codec = *c;
-      break;
-    }
-  }
+  const SdpFormat* chosen = firstSupported(offer.formats, policy, p.codec);
   if (!chosen)
     return core::invalidArgument("no supported codec (offered: " + describe(offer.formats) +
                                  "; we take PCMU or PCMA at 8000 Hz)");
@@ -190,15 +195,7 @@ core::Result<MediaParams> acceptAnswer(const RemoteMedia& answer, const MediaPol
                                        Direction offered) {
   if (auto st = commonChecks(answer, "answer"); !st) return st.error();
   MediaParams p;
-  const SdpFormat* chosen = nullptr;
-  for (const auto& f : answer.formats) {
-    auto c = codecOf(f);
-    if (c && std::find(policy.codecs.begin(), policy.codecs.end(), *c) != policy.codecs.end()) {
-      chosen = &f;
-      p.codec = *c;
-      break;
-    }
-  }
+  const SdpFormat* chosen = firstSupported(answer.formats, policy, p.codec);
   if (!chosen)
     return core::invalidArgument("no supported codec in the answer (" + describe(answer.formats) +
                                  "; we offered " + describe(offerFormats(policy)) + ")");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "media/byte_order.hpp"
+
 namespace outpost::media {
 namespace {
 
@@ -11,22 +13,10 @@ constexpr uint32_t kMaxDropout = 3000;
 constexpr uint32_t kMaxMisorder = 100;
 constexpr uint32_t kSeqMod = 1u << 16;
 
-uint16_t be16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-uint32_t be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void put32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
+using wire::be16;
+using wire::be32;
+using wire::put16;
+using wire::put32;
 
 ReportBlock readBlock(const uint8_t* p) {
   ReportBlock b;

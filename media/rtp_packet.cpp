@@ -1,23 +1,13 @@
 #include "media/rtp_packet.hpp"
 
+#include "media/byte_order.hpp"
+
 namespace outpost::media {
 namespace {
-uint16_t be16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-uint32_t be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void put32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
+using wire::be16;
+using wire::be32;
+using wire::put16;
+using wire::put32;
 std::optional<RtpPacketView> fail(RtpParseError* why, RtpParseError e) {
   if (why) *why = e;
   return std::nullopt;

@@ -16,18 +16,6 @@ TimePoint now() {
   return std::chrono::steady_clock::now();
 }
 
-MediaParams paramsTo(const std::string& addr, uint16_t port, Codec codec = Codec::kPcmu,
-                     bool events = true) {
-  MediaParams p;
-  p.remoteAddress = addr;
-  p.remotePort = port;
-  p.remoteRtcpPort = static_cast<uint16_t>(port + 1);
-  p.codec = codec;
-  p.sendPt = p.recvPt = staticPayloadType(codec);
-  if (events) p.sendEventPt = p.recvEventPt = 101;
-  return p;
-}
-
 struct Recorder {
   std::vector<BridgeEvent> events;
   EventSink sink() {

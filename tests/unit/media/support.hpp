@@ -12,6 +12,7 @@
 #include "media/audio.hpp"
 #include "media/dtmf.hpp"
 #include "media/g711.hpp"
+#include "media/negotiation.hpp"
 #include "media/rtp_packet.hpp"
 #include "media/udp.hpp"
 
@@ -68,6 +69,19 @@ struct Peer {
     return out;
   }
 };
+
+// Negotiated parameters toward addr:port (RTCP on port + 1).
+inline MediaParams paramsTo(const std::string& addr, uint16_t port, Codec codec = Codec::kPcmu,
+                            bool events = true) {
+  MediaParams p;
+  p.remoteAddress = addr;
+  p.remotePort = port;
+  p.remoteRtcpPort = static_cast<uint16_t>(port + 1);
+  p.codec = codec;
+  p.sendPt = p.recvPt = staticPayloadType(codec);
+  if (events) p.sendEventPt = p.recvEventPt = 101;
+  return p;
+}
 
 inline Endpoint endpoint(const std::string& address, uint16_t port) {
   return *Endpoint::parse(address, port);
