@@ -4,6 +4,7 @@ noinst_LIBRARIES += media/libmedia.a
 media_libmedia_a_SOURCES = \
 	media/audio.cpp media/audio.hpp \
 	media/bridge.cpp media/bridge.hpp \
+	media/byte_order.hpp \
 	media/config.cpp media/config.hpp \
 	media/dtmf.hpp \
 	media/g711.cpp media/g711.hpp \
