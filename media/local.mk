@@ -1,5 +1,5 @@
 # media/: G.711, SpanDSP DTMF and tones, RTP/RTCP, jitter buffer, bridges and
-# the media threads. Depends on core/ (and tdm/'s bearer interface at most).
+# the media threads. Depends on core/ only.
 noinst_LIBRARIES += media/libmedia.a
 media_libmedia_a_SOURCES = \
 	media/audio.cpp media/audio.hpp \
