@@ -91,6 +91,17 @@ CallControl::CallControl(core::EventLoop& loop, tdm::PriStack& pri, media::Media
       plan_(std::move(plan)),
       settings_(std::move(settings)) {
   mode_ = [] { return dialplan::Mode::kNormal; };
+  // Call ids carry the start time (base 36 seconds), so ids from different
+  // runs of the daemon do not repeat: "c" + start + "-" + counter.
+  uint64_t t = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(loop_.clock().wallNow().time_since_epoch())
+          .count());
+  std::string b36;
+  do {
+    b36.insert(b36.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[t % 36]);
+    t /= 36;
+  } while (t);
+  ref_prefix_ = "c" + b36 + "-";
 }
 
 CallControl::~CallControl() {
@@ -116,9 +127,7 @@ CallControl::Call* CallControl::byTdm(tdm::CallId id) {
 
 CallControl::Call& CallControl::newCall(bool fromSip) {
   auto c = std::make_unique<Call>();
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "c%06llx", static_cast<unsigned long long>(next_ref_++));
-  c->ref = buf;
+  c->ref = ref_prefix_ + std::to_string(next_ref_++);
   c->from_sip = fromSip;
   c->sdp_session = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::seconds>(loop_.clock().wallNow().time_since_epoch())

@@ -133,6 +133,7 @@ class CallControl final : public SipListener, public tdm::TdmListener {
   std::map<std::string, std::unique_ptr<Call>> calls_;
   std::unordered_map<uint64_t, Call*> by_leg_;
   std::unordered_map<tdm::CallId, Call*> by_tdm_;
+  std::string ref_prefix_;
   uint64_t next_ref_ = 1;
   Stats stats_;
   // Setup-rate limiter: starts of the last second.

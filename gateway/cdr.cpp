@@ -5,7 +5,7 @@ namespace outpost::gateway {
 const char* const kCdrTableSql =
     "CREATE TABLE cdrs ("
     "  id INTEGER PRIMARY KEY,"
-    "  call_ref TEXT NOT NULL UNIQUE,"
+    "  call_ref TEXT NOT NULL,"
     "  direction TEXT NOT NULL,"
     "  context TEXT NOT NULL,"
     "  calling_in TEXT NOT NULL, called_in TEXT NOT NULL,"
@@ -19,7 +19,8 @@ const char* const kCdrTableSql =
     "  q850_cause INTEGER NOT NULL, sip_status INTEGER NOT NULL,"
     "  codec TEXT NOT NULL, dtmf_count INTEGER NOT NULL,"
     "  emergency INTEGER NOT NULL);"
-    "CREATE INDEX cdrs_end ON cdrs(end_at);";
+    "CREATE INDEX cdrs_end ON cdrs(end_at);"
+    "CREATE INDEX cdrs_ref ON cdrs(call_ref);";
 
 namespace {
 const char* kColumns =

@@ -14,6 +14,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <set>
 
 #include "core/log.hpp"
 #include "core/strings.hpp"
@@ -111,6 +112,12 @@ bool safeUser(const std::string& u) {
     }
   }
   return true;
+}
+
+// Reason phrases live for the life of the process (there are few of them).
+const char* internPhrase(const std::string& phrase) {
+  static std::set<std::string> phrases;
+  return phrases.insert(phrase).first->c_str();
 }
 
 std::string joinHeaders(const std::vector<std::string>& headers) {
@@ -306,7 +313,10 @@ void SipAgent::respond(SipLeg& leg, int status, const std::string& phrase, const
                        const std::vector<std::string>& headers) {
   if (!leg.nh_ || leg.final_sent_ || !leg.incoming_) return;
   std::string extra = joinHeaders(headers);
-  nua_respond(leg.nh_, status, phrase.c_str(),
+  // nua_respond() keeps the phrase pointer past this call: it must be static.
+  const char* stable = sip_status_phrase(status);
+  if (!stable || !*stable || phrase != stable) stable = internPhrase(phrase);
+  nua_respond(leg.nh_, status, stable,
               TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
               TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())),
               TAG_IF(!extra.empty(), SIPTAG_HEADER_STR(extra.c_str())), TAG_END());

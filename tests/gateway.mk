@@ -26,3 +26,15 @@ tests_unit_gateway_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_gateway_test_LDADD = $(TEST_LDADD) gateway/libgateway.a media/libmedia.a core/libcore.a \
 	$(OUTPOST_SYS_LIBS)
 UNIT_TESTS += tests/unit/gateway_test
+
+check_LIBRARIES += tests/libgatewaytest.a
+tests_libgatewaytest_a_SOURCES = tests/support/gateway.cpp tests/support/gateway.hpp
+
+GATEWAY_TEST_DEPS = outpostd$(EXEEXT) outpostctl$(EXEEXT) pstn-sim$(EXEEXT) tests/tools/rtp-tool$(EXEEXT)
+check_PROGRAMS += tests/integration/gateway_calls_test
+tests_integration_gateway_calls_test_SOURCES = tests/integration/gateway_calls_test.cpp
+tests_integration_gateway_calls_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_gateway_calls_test_LDADD = tests/libgatewaytest.a tests/libsipptest.a $(TEST_LDADD) \
+	core/libcore.a $(OUTPOST_SYS_LIBS)
+EXTRA_tests_integration_gateway_calls_test_DEPENDENCIES = $(GATEWAY_TEST_DEPS)
+INTEGRATION_TESTS += tests/integration/gateway_calls_test

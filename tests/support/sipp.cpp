@@ -19,8 +19,21 @@ std::string scenarioPath(const SippOptions& o, const TempDir& dir) {
   std::string text = ss.str();
   for (const auto& [k, v] : o.vars) {
     std::string key = "@" + k + "@";
-    for (size_t p; (p = text.find(key)) != std::string::npos;)
-      text.replace(p, key.size(), v);
+    for (size_t p; (p = text.find(key)) != std::string::npos;) {
+      // An empty value alone on its line takes the line with it: a blank
+      // line would end the SIP headers.
+      size_t bol = text.rfind('\n', p);
+      bol = bol == std::string::npos ? 0 : bol + 1;
+      size_t eol = text.find('\n', p);
+      bool alone =
+          v.empty() && text.find_first_not_of(" \t", bol) == p &&
+          (eol == std::string::npos || text.find_first_not_of(" \t", p + key.size()) == eol);
+      if (alone) {
+        text.erase(bol, (eol == std::string::npos ? text.size() : eol + 1) - bol);
+      } else {
+        text.replace(p, key.size(), v);
+      }
+    }
   }
   std::string name = o.scenario;
   if (name.size() > 3 && name.substr(name.size() - 3) == ".in") name.resize(name.size() - 3);
