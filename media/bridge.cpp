@@ -18,6 +18,7 @@ constexpr milliseconds kRemoteEventTimeout{250};            // no update: the en
 constexpr milliseconds kEchoWindow{300};  // our own tone heard back within this is echo
 constexpr size_t kHalf = kFrameSamples / 2;
 constexpr uint32_t kMaxEventDuration = 0xFFFF;
+constexpr size_t kMaxQueuedTones = 16;
 
 BridgeEvent makeEvent(BridgeEvent::Kind kind) {
   BridgeEvent e;
@@ -191,6 +192,12 @@ void Bridge::onTelephoneEvent(const RtpPacketView& v, core::TimePoint arrival) {
     }
     endRemoteEvent(arrival, true);  // the previous digit's end packets were lost
   }
+  if (tones_.size() >= kMaxQueuedTones) {
+    // A peer sending digits faster than they can be played (a flood): drop
+    // them rather than queue without bound.
+    ++counters_.dtmfDropped;
+    return;
+  }
   remote_event_ = true;
   remote_event_ts_ = ts;
   remote_event_digit_ = digit;
@@ -233,6 +240,10 @@ void Bridge::endRemoteEvent(core::TimePoint now, bool lostEnd) {
 
 void Bridge::playDigit(char digit, milliseconds duration) {
   if (!isDtmfDigit(digit)) return;
+  if (tones_.size() >= kMaxQueuedTones) {
+    ++counters_.dtmfDropped;
+    return;
+  }
   uint64_t n = std::clamp<uint64_t>(samplesFor(duration), kMinToneSamples, kMaxToneSamples);
   tones_.push_back({dtmfDigit(dtmfEventCode(digit)), n, config_.dtmfLevelDbm0});
   ++counters_.dtmfInfo;

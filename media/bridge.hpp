@@ -100,6 +100,7 @@ struct BridgeStats {
   uint64_t dtmfRfc4733 = 0;  // digits received as events
   uint64_t dtmfInfo = 0;     // SIP INFO digits played
   uint64_t dtmfSent = 0;     // events we sent
+  uint64_t dtmfDropped = 0;  // digits refused because too many were waiting to play
   uint64_t tdmFramesIn = 0;
   uint64_t tdmFramesOut = 0;
   bool timedOut = false;

@@ -507,4 +507,19 @@ BOOST_AUTO_TEST_CASE(a_long_event_in_segments_is_one_digit) {
   BOOST_TEST(in.out.heard == "9");
 }
 
+BOOST_AUTO_TEST_CASE(a_flood_of_events_is_bounded) {
+  Inbound in;
+  auto t = now();
+  // 500 different events, each a single packet, 50 every 20 ms.
+  for (int f = 0; f < 10; ++f) {
+    for (int k = 0; k < 50; ++k)
+      in.event(static_cast<uint32_t>(1000 + (f * 50 + k) * 4000), k % 10, false, 160, true);
+    in.tick(t + f * 20ms);
+  }
+  auto s = in.b->stats();
+  BOOST_TEST(s.dtmfDropped > 400u);
+  BOOST_TEST(s.dtmfRfc4733 <= 20u);
+  BOOST_TEST(in.rec.count(BridgeEvent::Kind::kDtmf) <= 20u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
