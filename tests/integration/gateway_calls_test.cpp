@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "tests/support/gateway.hpp"
 
@@ -95,6 +97,159 @@ BOOST_AUTO_TEST_CASE(pcma_offered_on_a_mulaw_span_is_converted) {
   BOOST_TEST(stats["tones"].value("1004", 0) > kHeard * frames, stats.dump());
   BOOST_REQUIRE(gw.waitForCdrs(1));
   BOOST_TEST(gw.cdrs().back()["codec"] == "PCMA");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(pstn_to_sip)
+
+BOOST_AUTO_TEST_CASE(did_call_reaches_hq_with_e164_numbers_and_audio_both_ways) {
+  GatewayHarness gw;
+  RtpTool rtp(gw.ip(), {"--watch", "1004"});
+  rtp.command("tone 1004");
+  auto hq = gw.sippHq(gw.answerOptions(rtp.port()));
+  gw.pstnCommand("call 2125550100 3125550142 --name \"Jane Caller\"");
+  auto connect = gw.pstnEvent("connect", {}, 15000ms);
+  BOOST_REQUIRE_MESSAGE(connect, gw.outpostd().allStderr());
+  std::this_thread::sleep_for(2500ms);
+  gw.pstnCommand("hangup");
+  BOOST_REQUIRE(gw.pstnEvent("disconnect"));
+  auto code = hq->wait(15000ms);
+  BOOST_TEST(code.value_or(-1) == 0, hq->allStdout());
+  // pstn-sim echoes the calls it places: the tone made the round trip.
+  auto stats = rtp.stats();
+  int frames = stats.value("frames_in", 0);
+  BOOST_TEST(frames > 50);
+  BOOST_TEST(stats["tones"].value("1004", 0) > kHeard * frames, stats.dump());
+  BOOST_REQUIRE(gw.waitForCdrs(1));
+  auto cdr = gw.cdrs().back();
+  BOOST_TEST(cdr["direction"] == "pstn-to-sip");
+  BOOST_TEST(cdr["called_in"] == "3125550142");
+  BOOST_TEST(cdr["called_out"] == "+13125550142");
+  BOOST_TEST(cdr["calling_out"] == "+12125550100");
+  BOOST_TEST(cdr["route"] == "hq");
+  BOOST_TEST(cdr["released_by"] == "pstn");
+  BOOST_TEST(cdr["cause"] == 16);
+  BOOST_TEST(cdr["answered"] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(hq_hanging_up_first_clears_the_pstn_call) {
+  GatewayHarness gw;
+  RtpTool rtp(gw.ip());
+  auto hq = gw.sippHq(gw.answerOptions(rtp.port(), 100, 1500));
+  gw.pstnCommand("call 2125550100 3125550142");
+  BOOST_REQUIRE_MESSAGE(gw.pstnEvent("connect", {}, 15000ms), gw.outpostd().allStderr());
+  auto disc = gw.pstnEvent("disconnect", {}, 15000ms);
+  BOOST_REQUIRE(disc);
+  BOOST_TEST((*disc)["cause"] == 16);
+  BOOST_TEST((*disc)["by"] == "far_end");
+  BOOST_TEST(hq->wait(10000ms).value_or(-1) == 0, hq->allStdout());
+  BOOST_REQUIRE(gw.waitForCdrs(1));
+  BOOST_TEST(gw.cdrs().back()["released_by"] == "sip");
+}
+
+BOOST_AUTO_TEST_CASE(sip_refusals_map_to_q850_causes_and_reason_wins) {
+  GatewayHarness gw;
+  struct Case {
+    int status;
+    std::string phrase, headers;
+    int cause;
+  };
+  std::vector<Case> cases = {
+      {486, "Busy Here", "", 17},
+      {404, "Not Found", "", 1},
+      {503, "Service Unavailable", "", 41},
+      {480, "Temporarily Unavailable", "", 18},
+      // A Reason header carries the exact cause across.
+      {603, "Decline", "Reason: Q.850;cause=27;text=\"Destination out of order\"", 27},
+  };
+  for (const auto& c : cases) {
+    SippOptions o;
+    o.scenario = "uas_reject.xml.in";
+    o.vars = {{"STATUS", std::to_string(c.status)}, {"PHRASE", c.phrase}, {"HEADERS", c.headers}};
+    o.timeout_s = 30;
+    auto hq = gw.sippHq(o);
+    gw.pstnCommand("call 2125550100 3125550142");
+    auto disc = gw.pstnEvent("disconnect", {}, 15000ms);
+    BOOST_REQUIRE_MESSAGE(disc, "no disconnect for SIP " << c.status);
+    BOOST_TEST((*disc)["cause"] == c.cause, "SIP " << c.status << " gave cause " << (*disc)["cause"]);
+    BOOST_TEST(hq->wait(10000ms).value_or(-1) == 0);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(releases)
+
+BOOST_AUTO_TEST_CASE(pstn_causes_map_to_sip_statuses_with_reason) {
+  GatewayOptions o;
+  o.pstn_rules =
+      "3125550017 reject cause=17\n"
+      "3125550001 reject cause=1\n"
+      "3125550034 reject cause=34\n"
+      "3125550042 reject cause=42\n"
+      "3125550021 reject cause=21\n";
+  GatewayHarness gw(o);
+  struct Case {
+    std::string number;
+    int status, cause;
+  };
+  for (const Case& c : std::vector<Case>{{"+13125550017", 486, 17},
+                                         {"+13125550001", 404, 1},
+                                         {"+13125550034", 503, 34},
+                                         {"+13125550042", 503, 42},
+                                         {"+13125550021", 403, 21}}) {
+    auto r = gw.sippCall(gw.failOptions(c.number, c.status, c.cause));
+    BOOST_TEST(r.ok(), c.number << ": " << r.out << r.err);
+  }
+  BOOST_REQUIRE(gw.waitForCdrs(5));
+  auto cdrs = gw.cdrs();
+  BOOST_TEST(cdrs[0]["sip_status"] == 486);
+  BOOST_TEST(cdrs[0]["cause"] == 17);
+  BOOST_TEST(cdrs[0]["released_by"] == "pstn");
+}
+
+BOOST_AUTO_TEST_CASE(no_answer_ends_with_cause_19_and_480) {
+  GatewayOptions o;
+  o.pstn_rules = "3125550019 ring\n";
+  o.calls_section = "[calls]\nring_timeout = 3s\n";
+  GatewayHarness gw(o);
+  auto r = gw.sippCall(gw.failOptions("+13125550019", 480, 19));
+  BOOST_TEST(r.ok(), r.out << r.err);
+  auto disc = gw.pstnEvent("disconnect");
+  BOOST_REQUIRE(disc);
+  BOOST_TEST((*disc)["cause"] == 19);
+}
+
+BOOST_AUTO_TEST_CASE(span_down_refuses_calls_with_503_and_cause_38) {
+  GatewayHarness gw;
+  gw.pstnCommand("alarm red");
+  BOOST_REQUIRE(eventually(
+      [&] { return gw.ctl({"spans"}).out.find("D-channel down") != std::string::npos; }, 20000ms));
+  auto r = gw.sippCall(gw.failOptions("+13125551234", 503, 38));
+  BOOST_TEST(r.ok(), r.out << r.err);
+  gw.pstnCommand("alarm clear");
+  BOOST_REQUIRE(gw.pstnEvent("dchannel", {{"state", "up"}}, 20000ms));
+  RtpTool rtp(gw.ip());
+  BOOST_TEST(gw.sippCall(gw.callOptions("+13125551234", rtp.port(), 500)).ok());
+}
+
+BOOST_AUTO_TEST_CASE(span_loss_during_a_call_ends_it_with_a_cause) {
+  GatewayHarness gw;
+  RtpTool rtp(gw.ip());
+  SippOptions o = gw.callOptions("+13125551234", rtp.port(), 8000);
+  auto fut = std::async(std::launch::async, [&] { return gw.sippCall(o); });
+  BOOST_REQUIRE(gw.pstnEvent("connect", {}, 15000ms));
+  gw.pstnCommand("alarm red");
+  auto r = fut.get();
+  // The gateway sends BYE (with a Reason) before sipp does: sipp's own BYE
+  // then fails, so its call counts as failed.
+  BOOST_TEST(r.failed == 1, r.out);
+  BOOST_REQUIRE(gw.waitForCdrs(1));
+  auto cdr = gw.cdrs().back();
+  BOOST_TEST(cdr["released_by"] != "sip");
+  BOOST_TEST(cdr["cause"] != 16);
+  BOOST_TEST(gw.ctl({"calls"}).out.find("0 call(s)") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

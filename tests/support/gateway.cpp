@@ -1,5 +1,10 @@
 #include "tests/support/gateway.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -181,6 +186,30 @@ SippOptions GatewayHarness::callOptions(const std::string& number, int rtpPort, 
   return o;
 }
 
+SippOptions GatewayHarness::answerOptions(int rtpPort, int ringMs, int hangupAfterMs,
+                                          const std::string& codecs) {
+  SippOptions o;
+  o.scenario = hangupAfterMs ? "uas_answer_hangup.xml.in" : "uas_answer.xml.in";
+  o.vars = {{"RING_MS", std::to_string(ringMs)},
+            {"TALK_MS", std::to_string(hangupAfterMs)},
+            {"CODECS", codecs}};
+  o.extra = {"-set", "rtp_ip", ip_, "-set", "rtp_port", std::to_string(rtpPort)};
+  o.timeout_s = 60;
+  return o;
+}
+
+SippOptions GatewayHarness::failOptions(const std::string& number, int status, int cause) {
+  SippOptions o;
+  o.scenario = "uac_expect_reason.xml.in";
+  o.vars = {{"STATUS", std::to_string(status)},
+            {"CAUSE", std::to_string(cause)},
+            {"HEADERS", ""},
+            {"CODECS", "0"}};
+  o.service = number;
+  o.timeout_s = 40;
+  return o;
+}
+
 SippResult GatewayHarness::sippCall(SippOptions o) {
   o.local_ip = ip_;
   o.remote = sipAddress();
@@ -191,7 +220,21 @@ std::unique_ptr<Process> GatewayHarness::sippHq(SippOptions o) {
   o.local_ip = ip_;
   o.local_port = hq_port_;
   o.remote = "";
-  return startSipp(o, dir_);
+  auto p = startSipp(o, dir_);
+  // Ready once it holds its UDP port: until then an INVITE would be lost.
+  eventually(
+      [&] {
+        int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(hq_port_));
+        inet_pton(AF_INET, ip_.c_str(), &a.sin_addr);
+        bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0;
+        ::close(fd);
+        return taken;
+      },
+      5000ms);
+  return p;
 }
 
 RtpTool::RtpTool(const std::string& ip, const std::vector<std::string>& args) {

@@ -61,6 +61,12 @@ class GatewayHarness {
   // goes to `rtpPort` on our address.
   SippOptions callOptions(const std::string& number, int rtpPort, int talkMs = 2000,
                           const std::string& codecs = "0 8");
+  // HQ answering a call from the PSTN (uas_answer), media to `rtpPort`;
+  // with `hangupAfterMs` HQ sends the BYE itself.
+  SippOptions answerOptions(int rtpPort, int ringMs = 200, int hangupAfterMs = 0,
+                            const std::string& codecs = "0");
+  // A call from HQ that must fail with `status` and Reason cause `cause`.
+  SippOptions failOptions(const std::string& number, int status, int cause);
 
  private:
   GatewayOptions options_;
