@@ -266,7 +266,9 @@ void ControlServer::onClient(Client* c, unsigned events) {
     std::string body;
     if (r.ok) {
       if (r.json) {
-        body = r.body.dump() + "\n";
+        // Replies can echo what a client sent; bytes that are not UTF-8 are
+        // replaced rather than throwing on the loop.
+        body = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
       } else {
         body = r.text ? *r.text : renderText(r.body);
         if (!body.empty() && body.back() != '\n') body += '\n';

@@ -8,6 +8,7 @@
 
 #include "core/strings.hpp"
 #include "dialplan/causes.hpp"
+#include "dialplan/lexer.hpp"
 #include "dialplan/model.hpp"
 
 namespace outpost::dialplan {
@@ -724,16 +725,18 @@ std::string renderTrace(const Query& q, const Trace& t, const Decision& d) {
 }
 
 nlohmann::json toJson(const Decision& d) {
+  // Numbers and reasons can carry what a caller sent; JSON wants UTF-8.
+  auto u = [](const std::string& x) { return validUtf8(x); };
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : d.targets) {
-    targets.push_back({{"name", t.name},
+    targets.push_back({{"name", u(t.name)},
                        {"kind", targetKindName(t.kind)},
-                       {"address", t.address},
-                       {"called", t.called},
+                       {"address", u(t.address)},
+                       {"called", u(t.called)},
                        {"called_ton", tonName(t.called_ton)},
                        {"called_npi", npiName(t.called_npi)},
                        {"called_format", presentationName(t.called_format)},
-                       {"calling", t.calling},
+                       {"calling", u(t.calling)},
                        {"calling_ton", tonName(t.calling_ton)},
                        {"calling_npi", npiName(t.calling_npi)},
                        {"calling_format", presentationName(t.calling_format)},
@@ -743,25 +746,29 @@ nlohmann::json toJson(const Decision& d) {
                        {"normal_only", t.normal_only},
                        {"survival_only", t.survival_only}});
   }
+  nlohmann::json cats = nlohmann::json::array();
+  for (const auto& c : d.categories)
+    cats.push_back(u(c));
   return {{"outcome", outcomeName(d.outcome)},
           {"emergency", d.emergency},
           {"emergency_test", d.emergency_test},
-          {"called", d.called},
-          {"calling", d.calling},
-          {"route", d.route},
+          {"called", u(d.called)},
+          {"calling", u(d.calling)},
+          {"route", u(d.route)},
           {"targets", targets},
-          {"categories", d.categories},
+          {"categories", cats},
           {"cause", d.cause},
-          {"reason", d.reason},
-          {"context", d.context},
-          {"rule", d.rule},
-          {"class", d.caller_class}};
+          {"reason", u(d.reason)},
+          {"context", u(d.context)},
+          {"rule", u(d.rule)},
+          {"class", u(d.caller_class)}};
 }
 
 nlohmann::json toJson(const Trace& t) {
   nlohmann::json a = nlohmann::json::array();
-  for (const auto& s : t.steps)
-    a.push_back({{"step", s.what}, {"text", s.text}, {"where", s.where}});
+  for (const auto& s : t.steps) {
+    a.push_back({{"step", s.what}, {"text", validUtf8(s.text)}, {"where", validUtf8(s.where)}});
+  }
   return a;
 }
 

@@ -8,8 +8,34 @@ bool isBlank(char c) {
 }
 }  // namespace
 
+size_t invalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 99;
+    if (n == 99 || (n == 1 && c < 0xc2) || i + n >= s.size() + (n ? 0 : 1)) return i;
+    for (size_t k = 1; k <= n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return i;
+    }
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
+std::string validUtf8(std::string_view s) {
+  std::string out(s);
+  for (size_t at = invalidUtf8(out); at != std::string::npos; at = invalidUtf8(out))
+    out[at] = '?';
+  return out;
+}
+
 LexedLine lexLine(std::string_view line) {
   LexedLine out;
+  if (size_t bad = invalidUtf8(line); bad != std::string_view::npos) {
+    out.error_column = static_cast<int>(bad) + 1;
+    out.error = "this line is not valid UTF-8 (save the plan as UTF-8)";
+    return out;
+  }
   size_t i = 0;
   const size_t n = line.size();
   while (i < n) {

@@ -29,4 +29,9 @@ struct LexedLine {
 
 LexedLine lexLine(std::string_view line);
 
+// Offset of the first byte that breaks UTF-8, or npos.
+size_t invalidUtf8(std::string_view s);
+// `s` with every byte that breaks UTF-8 replaced by '?', for JSON output.
+std::string validUtf8(std::string_view s);
+
 }  // namespace outpost::dialplan

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -12,6 +13,10 @@ namespace outpost::dialplan {
 
 PlanFileReader fileSystemReader() {
   return [](const std::string& path) -> core::Result<std::shared_ptr<const std::string>> {
+    // Only regular files: reading a directory makes libstdc++ throw.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      return core::invalidArgument(path + ": is a directory");
     std::ifstream in(path, std::ios::binary);
     if (!in) return core::errnoError(path, errno);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

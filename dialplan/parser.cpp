@@ -541,8 +541,10 @@ void Parser::header(Line& l, const Word& kw, int depth, std::vector<std::string>
       t.address = t.name.text;
       if (!atEnd(l)) {
         auto a = needName(l, "target", "the trunk group or SIP peer name");
-        if (!a) return;
-        t.address = a->text;
+        if (a)
+          t.address = a->text;
+        else
+          kind.reset();  // the block opens all the same, as a placeholder
       }
     }
     if (!name || !kind || !noMore(l, "the target's kind")) {
@@ -620,7 +622,10 @@ void Parser::header(Line& l, const Word& kw, int depth, std::vector<std::string>
 void Parser::statement(Line& l, const Word& kw) {
   const std::string& k = kw.text;
   // Continuation lines first: they belong to the statement above.
-  if (last_ == Last::kRule && block_ == Block::kContext && contains(kRuleClauses, k)) {
+  // A line that starts with lint-ignore is the context's (on a dial line it
+  // is the rule's): one meaning per place, whatever came above.
+  if (last_ == Last::kRule && block_ == Block::kContext && contains(kRuleClauses, k) &&
+      k != "lint-ignore") {
     RuleAst& r = plan_.contexts.back().rules.back();
     l.i = 0;
     ruleClauses(l, r, &r.base, false);

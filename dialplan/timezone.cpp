@@ -1,7 +1,9 @@
 #include "dialplan/timezone.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -90,6 +92,11 @@ core::Result<std::shared_ptr<const TimeZone>> TimeZone::load(const std::string& 
                                                              const std::string& zoneinfoDir) {
   if (name == "UTC" || name == "Etc/UTC") return utc();
   if (!validZoneName(name)) return core::invalidArgument("'" + name + "' is not a time zone name");
+  // Only regular files: reading a directory ("America") makes libstdc++ throw.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(zoneinfoDir + "/" + name, ec)) {
+    return core::notFound("unknown time zone '" + name + "'");
+  }
   std::ifstream in(zoneinfoDir + "/" + name, std::ios::binary);
   if (!in) return core::notFound("unknown time zone '" + name + "'");
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

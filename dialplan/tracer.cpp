@@ -2,6 +2,7 @@
 
 #include "core/strings.hpp"
 #include "dialplan/causes.hpp"
+#include "dialplan/lexer.hpp"
 #include "dialplan/model.hpp"
 
 namespace outpost::dialplan {
@@ -63,7 +64,7 @@ nlohmann::json traceJson(const Plan& plan, const Query& q) {
   Decision d = plan.trace(q, &t);
   return {{"decision", toJson(d)},
           {"trace", toJson(t)},
-          {"plan", plan.info().source},
+          {"plan", validUtf8(plan.info().source)},
           {"fingerprint", plan.info().fingerprint}};
 }
 

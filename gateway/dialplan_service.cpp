@@ -4,6 +4,7 @@
 
 #include "core/log.hpp"
 #include "core/strings.hpp"
+#include "dialplan/lexer.hpp"
 #include "dialplan/model.hpp"
 #include "dialplan/tracer.hpp"
 #include "gateway/daemon_config.hpp"
@@ -166,9 +167,12 @@ core::SubsystemStatus DialplanService::status() const {
   s.detail = source_ + ", " + std::to_string(i.contexts) + " contexts, " + std::to_string(i.rules) +
              " rules, " + std::to_string(i.tests) + " tests";
   if (!st.last_error.empty()) s.detail += "; last reload refused: " + st.last_error;
-  s.facts = {{"source", source_},
+  std::vector<std::string> files;
+  for (const auto& f : i.files)
+    files.push_back(dp::validUtf8(f));
+  s.facts = {{"source", dp::validUtf8(source_)},
              {"fingerprint", i.fingerprint},
-             {"files", i.files},
+             {"files", files},
              {"contexts", i.contexts},
              {"rules", i.rules},
              {"table_rows", i.table_rows},
@@ -177,7 +181,7 @@ core::SubsystemStatus DialplanService::status() const {
              {"loaded_at", core::formatUtc(st.loaded_at)},
              {"loads", st.loads},
              {"refused", st.refused},
-             {"last_error", st.last_error}};
+             {"last_error", dp::validUtf8(st.last_error)}};
   return s;
 }
 

@@ -112,7 +112,7 @@ int check(const std::vector<std::string>& words, bool json) {
     nlohmann::json j = {{"ok", r.ok()},         {"errors", r.errors},      {"warnings", r.warnings},
                         {"notes", r.notes},     {"tests", r.tests.size()}, {"tests_passed", passed},
                         {"diagnostics", diags}, {"summary", r.summary()}};
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::string rep = r.report(a.options.count("notes") > 0);
     std::fputs(rep.c_str(), r.ok() ? stdout : stderr);
@@ -150,7 +150,9 @@ int test(const std::vector<std::string>& words, bool json) {
     return 2;
   }
   if (json) {
-    std::printf("%s\n", dp::traceJson(*plan, *q).dump().c_str());
+    std::printf("%s\n", dp::traceJson(*plan, *q)
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                            .c_str());
   } else {
     std::fputs(dp::traceText(*plan, *q).c_str(), stdout);
   }
@@ -266,7 +268,7 @@ int diff(const std::vector<std::string>& words, bool json, const std::string& so
     }
     std::printf("%s\n", nlohmann::json(
                             {{"compared", r.compared}, {"changed", changed}, {"sources", sources}})
-                            .dump()
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                             .c_str());
   } else {
     std::printf("numbers: %s\n", core::join(sources, ", ").c_str());

@@ -113,3 +113,44 @@ BOOST_AUTO_TEST_CASE(many_errors_are_all_reported) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Inputs the fuzzer found that once crashed the loader or the JSON output.
+BOOST_AUTO_TEST_SUITE(found_by_fuzzing)
+
+BOOST_AUTO_TEST_CASE(a_target_with_a_bad_address_then_its_format_line) {
+  LoadResult r = load(kPrelude + "target x trunk ps\xb8n\n  format called national\n");
+  BOOST_TEST(!r.ok());
+  BOOST_TEST(r.diagnostics.front().where.line == 17);
+}
+
+BOOST_AUTO_TEST_CASE(text_that_is_not_utf8_is_an_error_not_a_crash) {
+  LoadResult r = load(kPrelude + "context c \"caf\xe9\"\n  otherwise refuse 1\n");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.diagnostics.front().where.str() == "test.dialplan:17:15");
+  BOOST_TEST(r.diagnostics.front().message.find("UTF-8") != std::string::npos);
+  // A number a caller sends is echoed in reasons; JSON output stays valid.
+  auto p = mustLoad(kPrelude + "context c\n  dial 41XX route phones\n  otherwise refuse 1\n");
+  Query q;
+  q.context = "c";
+  q.called = "41\xff";
+  q.caller_class = "x\xfe";
+  std::string json = toJson(p->evaluate(q)).dump();
+  BOOST_TEST(json.find("invalid") == std::string::npos);
+  BOOST_TEST(json.find("41?") != std::string::npos, json);
+}
+
+BOOST_AUTO_TEST_CASE(a_time_zone_that_is_a_directory) {
+  LoadResult r = load("site\n  country 1\n  timezone America\n");
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST(r.diagnostics.front().message.find("unknown time zone 'America'") !=
+             std::string::npos);
+  LoadResult d = load(kPrelude + "import \"/usr/share/zoneinfo\"\n", {}, [] {
+    LoadOptions o;
+    o.reader = fileSystemReader();
+    return o;
+  }());
+  BOOST_TEST(!d.ok());
+  BOOST_TEST(d.diagnostics.front().message.find("is a directory") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

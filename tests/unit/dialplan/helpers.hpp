@@ -62,7 +62,7 @@ inline const std::string kPrelude =
 inline LoadResult load(const std::string& text,
                        std::vector<std::pair<std::string, std::string>> files = {},
                        LoadOptions opt = {}) {
-  opt.reader = memoryReader(std::move(files));
+  if (!opt.reader) opt.reader = memoryReader(std::move(files));
   return loadPlanText("test.dialplan", text, opt);
 }
 
