@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "tests/support/gateway.hpp"
@@ -172,7 +173,8 @@ BOOST_AUTO_TEST_CASE(sip_refusals_map_to_q850_causes_and_reason_wins) {
     gw.pstnCommand("call 2125550100 3125550142");
     auto disc = gw.pstnEvent("disconnect", {}, 15000ms);
     BOOST_REQUIRE_MESSAGE(disc, "no disconnect for SIP " << c.status);
-    BOOST_TEST((*disc)["cause"] == c.cause, "SIP " << c.status << " gave cause " << (*disc)["cause"]);
+    BOOST_TEST((*disc)["cause"] == c.cause,
+               "SIP " << c.status << " gave cause " << (*disc)["cause"]);
     BOOST_TEST(hq->wait(10000ms).value_or(-1) == 0);
   }
 }
@@ -250,6 +252,163 @@ BOOST_AUTO_TEST_CASE(span_loss_during_a_call_ends_it_with_a_cause) {
   BOOST_TEST(cdr["released_by"] != "sip");
   BOOST_TEST(cdr["cause"] != 16);
   BOOST_TEST(gw.ctl({"calls"}).out.find("0 call(s)") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sip_features)
+
+SippOptions scenario(GatewayHarness& gw, const std::string& file, const std::string& number,
+                     int rtpPort, std::map<std::string, std::string> vars) {
+  SippOptions o = gw.callOptions(number, rtpPort);
+  o.scenario = file;
+  for (auto& [k, v] : vars)
+    o.vars[k] = v;
+  o.timeout_s = 90;
+  return o;
+}
+
+BOOST_AUTO_TEST_CASE(cancel_while_ringing_clears_the_pstn_call) {
+  GatewayOptions o;
+  o.pstn_rules = "3125550019 ring\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  auto r = gw.sippCall(
+      scenario(gw, "uac_cancel.xml.in", "+13125550019", rtp.port(), {{"RING_MS", "500"}}));
+  BOOST_TEST(r.ok(), r.out << r.err);
+  auto disc = gw.pstnEvent("disconnect");
+  BOOST_REQUIRE(disc);
+  BOOST_TEST((*disc)["cause"] == 16);
+  BOOST_TEST((*disc)["by"] == "far_end");
+  BOOST_REQUIRE(gw.waitForCdrs(1));
+  auto cdr = gw.cdrs().back();
+  BOOST_TEST(cdr["released_by"] == "sip");
+  BOOST_TEST(cdr["answered"] == 0);
+}
+
+BOOST_AUTO_TEST_CASE(pstn_hanging_up_first_sends_bye_with_reason) {
+  GatewayOptions o;
+  o.pstn_rules = "3125550077 answer hangup_after=1500ms\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  auto r = gw.sippCall(
+      scenario(gw, "uac_wait_bye.xml.in", "+13125550077", rtp.port(), {{"CAUSE", "16"}}));
+  BOOST_TEST(r.ok(), r.out << r.err);
+  BOOST_REQUIRE(gw.waitForCdrs(1));
+  BOOST_TEST(gw.cdrs().back()["released_by"] == "pstn");
+}
+
+BOOST_AUTO_TEST_CASE(late_offer_gets_our_offer_in_the_200_and_audio_flows) {
+  GatewayHarness gw;
+  RtpTool rtp(gw.ip(), {"--watch", "1004"});
+  rtp.command("tone 1004");
+  auto r = gw.sippCall(
+      scenario(gw, "uac_late_offer.xml.in", "+13125551234", rtp.port(), {{"TALK_MS", "2500"}}));
+  BOOST_TEST(r.ok(), r.out << r.err);
+  auto stats = rtp.stats();
+  int frames = stats.value("frames_in", 0);
+  BOOST_TEST(frames > 50);
+  BOOST_TEST(stats["tones"].value("1004", 0) > kHeard * frames, stats.dump());
+}
+
+BOOST_AUTO_TEST_CASE(hold_and_resume_keep_the_channel) {
+  GatewayOptions o;
+  o.pstn_rules = "31255572XX answer media=record\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  rtp.command("tone 1004");
+  auto r = gw.sippCall(
+      scenario(gw, "uac_hold.xml.in", "+13125557200", rtp.port(), {{"TALK_MS", "1500"}}));
+  BOOST_TEST(r.ok(), r.out << r.err);
+  // One SETUP, one DISCONNECT: the B-channel stayed through hold and resume.
+  auto disc = gw.pstnEvent("disconnect");
+  BOOST_REQUIRE(disc);
+  BOOST_TEST((*disc)["cause"] == 16);
+  int setups = 0;
+  for (const auto& e : gw.events())
+    setups += e.value("event", "") == "setup";
+  BOOST_TEST(setups == 1);
+  // While held (a=inactive) the PSTN heard silence, not the tone: of 4.5 s
+  // recorded, the tone filled well under the 3 s it was allowed to.
+  auto rec = gw.pstnEvent("recorded");
+  BOOST_REQUIRE(rec);
+  double tone = wavToneFraction((*rec)["file"], 1004);
+  BOOST_TEST(tone > 0.4, "tone heard in " << tone * 100 << "% of the call");
+  BOOST_TEST(tone < 0.8, "tone heard in " << tone * 100 << "% of the call, through the hold too");
+}
+
+BOOST_AUTO_TEST_CASE(reliable_provisional_responses_when_required) {
+  GatewayOptions o;
+  o.pstn_rules = "3125550300 answer after=1s\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  auto r = gw.sippCall(
+      scenario(gw, "uac_100rel.xml.in", "+13125550300", rtp.port(), {{"TALK_MS", "500"}}));
+  BOOST_TEST(r.ok(), r.out << r.err);
+}
+
+BOOST_AUTO_TEST_CASE(session_timer_is_refreshed_by_the_gateway) {
+  GatewayHarness gw;
+  RtpTool rtp(gw.ip());
+  auto r = gw.sippCall(scenario(gw, "uac_session_timer.xml.in", "+13125551234", rtp.port(), {}));
+  BOOST_TEST(r.ok(), r.out << r.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dtmf)
+
+BOOST_AUTO_TEST_CASE(rfc4733_digits_reach_the_pstn_once_each) {
+  GatewayOptions o;
+  o.pstn_rules = ". answer media=detect\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  SippOptions call = gw.callOptions("+13125551234", rtp.port(), 4000);
+  auto fut = std::async(std::launch::async, [&] { return gw.sippCall(call); });
+  BOOST_REQUIRE(gw.pstnEvent("connect", {}, 15000ms));
+  std::this_thread::sleep_for(500ms);
+  rtp.command("dtmf 159# rfc4733 100");
+  BOOST_TEST(fut.get().ok());
+  BOOST_REQUIRE(gw.pstnEvent("disconnect"));
+  std::string digits;
+  for (const auto& e : gw.events()) {
+    if (e.value("event", "") == "dtmf") digits += e.value("digit", "");
+  }
+  BOOST_TEST(digits == "159#");
+  BOOST_REQUIRE(gw.waitForCdrs(1));
+  BOOST_TEST(gw.cdrs().back()["dtmf"] == 4);
+}
+
+BOOST_AUTO_TEST_CASE(inband_digits_from_the_pstn_arrive_as_rfc4733_and_not_in_the_audio) {
+  GatewayOptions o;
+  o.pstn_rules = ". answer media=dtmf:4567\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  auto r = gw.sippCall(gw.callOptions("+13125551234", rtp.port(), 4000));
+  BOOST_TEST(r.ok(), r.out << r.err);
+  auto stats = rtp.stats();
+  BOOST_TEST(stats.value("rfc4733", "") == "4567", stats.dump());
+  // Removed from the audio: nobody hears the digit twice.
+  BOOST_TEST(stats.value("inband", "") == "", stats.dump());
+}
+
+BOOST_AUTO_TEST_CASE(sip_info_digits_are_played_to_the_pstn) {
+  GatewayOptions o;
+  o.pstn_rules = ". answer media=detect\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  SippOptions call = gw.callOptions("+13125551234", rtp.port());
+  call.scenario = "uac_info_dtmf.xml.in";
+  call.vars["DIGIT"] = "7";
+  call.vars["TALK_MS"] = "1000";
+  auto r = gw.sippCall(call);
+  BOOST_TEST(r.ok(), r.out << r.err);
+  BOOST_REQUIRE(gw.pstnEvent("disconnect"));
+  std::string digits;
+  for (const auto& e : gw.events()) {
+    if (e.value("event", "") == "dtmf") digits += e.value("digit", "");
+  }
+  BOOST_TEST(digits == "7");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
