@@ -416,7 +416,8 @@ Decision Evaluator::run() {
       for (size_t i = 0; i < all.size(); ++i) {
         const Rule& r = m_.rules[static_cast<size_t>(all[i])];
         TRACE("rule",
-              "pattern " + r.text + " matches " + number +
+              "pattern " + r.text + (r.name.empty() ? "" : " \"" + r.name + "\"") + " matches " +
+                  number +
                   (i == 0 ? " (the most specific: it wins)"
                           : " (less specific than " + m_.rules[static_cast<size_t>(all[0])].text +
                                 ")"),
