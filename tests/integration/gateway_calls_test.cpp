@@ -1,7 +1,11 @@
 // The working gateway, end to end with real processes: outpostd, pstn-sim as
 // the PSTN on an emulated T1, sipp as HQ, rtp-tool as the SIP side's audio.
 #define BOOST_TEST_MODULE gateway_calls
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -409,6 +413,95 @@ BOOST_AUTO_TEST_CASE(sip_info_digits_are_played_to_the_pstn) {
     if (e.value("event", "") == "dtmf") digits += e.value("digit", "");
   }
   BOOST_TEST(digits == "7");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(capacity_and_robustness)
+
+BOOST_AUTO_TEST_CASE(overlap_receiving_collects_digits_until_the_plan_has_a_number) {
+  GatewayOptions o;
+  o.span_extra = "overlap = yes\noverlap_timeout = 5s\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  auto hq = gw.sippHq(gw.answerOptions(rtp.port()));
+  gw.pstnCommand("call 2125550100 3125550142 --overlap=3");
+  auto connect = gw.pstnEvent("connect", {}, 20000ms);
+  BOOST_REQUIRE(connect);
+  gw.pstnCommand("hangup");
+  BOOST_REQUIRE(gw.pstnEvent("disconnect"));
+  BOOST_TEST(hq->wait(10000ms).value_or(-1) == 0);
+  BOOST_REQUIRE(gw.waitForCdrs(1));
+  auto cdr = gw.cdrs().back();
+  BOOST_TEST(cdr["called_in"] == "3125550142");
+  BOOST_TEST(cdr["called_out"] == "+13125550142");
+}
+
+BOOST_AUTO_TEST_CASE(a_full_span_refuses_the_24th_call_with_503_and_cause_34) {
+  GatewayOptions o;
+  o.pstn_rules = "3125550019 ring\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  SippOptions ringing = gw.callOptions("+13125550019", rtp.port());
+  ringing.scenario = "uac_cancel.xml.in";
+  ringing.vars["RING_MS"] = "10000";
+  ringing.calls = 23;
+  ringing.rate = 50;
+  ringing.limit = 23;
+  ringing.local_port = gw.hqPort() + 1;
+  auto fut = std::async(std::launch::async, [&] { return gw.sippCall(ringing); });
+  BOOST_REQUIRE(eventually(
+      [&] {
+        auto j = gw.ctlJson({"channels"});
+        int busy = 0;
+        for (const auto& c : j["channels"]) busy += c.value("state", "") == "in_use";
+        return busy == 23;
+      },
+      15000ms));
+  auto r = gw.sippCall(gw.failOptions("+13125551234", 503, 34));
+  BOOST_TEST(r.ok(), r.out << r.err);
+  auto all = fut.get();
+  BOOST_TEST(all.successful == 23, all.out);
+  BOOST_REQUIRE(gw.waitForCdrs(24));
+  BOOST_TEST(eventually(
+      [&] { return gw.ctl({"channels"}).out.find("in_use") == std::string::npos; }, 10000ms));
+}
+
+BOOST_AUTO_TEST_CASE(bad_offers_get_488_and_the_gateway_keeps_serving) {
+  GatewayHarness gw;
+  // Only G.729 offered: nothing we support.
+  SippOptions g729 = gw.failOptions("+13125551234", 488, 65);
+  g729.vars["CODECS"] = "18";
+  BOOST_TEST(gw.sippCall(g729).ok());
+  SippOptions junk = gw.failOptions("+13125551234", 488, 65);
+  junk.scenario = "uac_bad_sdp.xml.in";
+  BOOST_TEST(gw.sippCall(junk).ok());
+  // Garbage datagrams from nowhere, then a stranger's INVITE.
+  {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(gw.sipPort()));
+    inet_pton(AF_INET, gw.ip().c_str(), &a.sin_addr);
+    std::string noise;
+    for (int i = 0; i < 2000; ++i) noise += static_cast<char>((i * 7919) % 251);
+    for (int i = 0; i < 200; ++i) {
+      (void)::sendto(fd, noise.data(), 1 + (i * 37) % noise.size(), 0,
+                     reinterpret_cast<sockaddr*>(&a), sizeof a);
+      std::string half = "INVITE sip:x@" + gw.ip() + " SIP/2.0\r\nVia: broken\r\n\r\n";
+      (void)::sendto(fd, half.data(), half.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    }
+    ::close(fd);
+  }
+  SippOptions stranger;
+  stranger.scenario = "uac_expect_status.xml.in";
+  stranger.vars = {{"STATUS", "403"}};
+  stranger.local_ip = testLoopback(30);
+  stranger.remote = gw.sipAddress();
+  BOOST_TEST(runSipp(stranger, gw.dir()).ok());
+  RtpTool rtp(gw.ip());
+  BOOST_TEST(gw.sippCall(gw.callOptions("+13125551234", rtp.port(), 500)).ok());
+  BOOST_TEST(gw.outpostd().running());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

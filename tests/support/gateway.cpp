@@ -54,7 +54,7 @@ GatewayHarness::GatewayHarness(GatewayOptions o)
       "side = cpe\n" +
       (options_.span_channels ? "bchannels = 1-" + std::to_string(options_.span_channels) + "\n"
                               : std::string()) +
-      "[trunkgroup pstn]\nspans = 1\nhunting = descending\n"
+      options_.span_extra + "[trunkgroup pstn]\nspans = 1\nhunting = descending\n"
       "[media]\nrtp_address = " +
       ip_ + "\nrtp_port_min = 30000\nrtp_port_max = 39998\n" + options_.calls_section +
       options_.extra_config;

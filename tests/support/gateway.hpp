@@ -23,6 +23,7 @@ struct GatewayOptions {
   std::vector<std::string> pstn_args;  // more pstn-sim arguments
   std::string log_level = "info";
   int span_channels = 0;  // 0: a whole T1 (23 B-channels)
+  std::string span_extra;  // more keys for [span 1]
 };
 
 class GatewayHarness {
