@@ -70,13 +70,10 @@ check-asan: $(ASAN_DIR)/config.status
 	  $(INNER) $(ASAN_DIR) -j$(JOBS) check-unit || true
 	@sh scripts/test-summary $(ASAN_DIR)/test-suite.log
 
-# The demo branch on the embedded default configuration, in the foreground.
-# Ctrl-C stops it cleanly.
+# The demo branch on the embedded default configuration, in the foreground,
+# with pstn-sim as the PSTN. Ctrl-C stops both cleanly.
 run: build
-	@mkdir -p $(BUILD_DIR)/run
-	@echo "outpostd on the embedded default configuration; state in $(BUILD_DIR)/run."
-	@echo "From another shell:  $(BUILD_DIR)/outpostctl -s $(BUILD_DIR)/run/outpost.sock status"
-	@cd $(BUILD_DIR) && exec ./outpostd --state-dir run
+	@sh scripts/run-demo $(BUILD_DIR)
 
 bench: build
 	@$(INNER) $(BUILD_DIR) bench
