@@ -6,6 +6,17 @@ namespace outpost::dialplan {
 
 using core::startsWith;
 
+namespace {
+// The value whose name is `s`, among `all`.
+template <typename E, size_t N>
+std::optional<E> byName(std::string_view s, const E (&all)[N], const char* (*name)(E)) {
+  for (E e : all) {
+    if (s == name(e)) return e;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 const char* tonName(Ton t) {
   switch (t) {
     case Ton::kUnknown:
@@ -43,20 +54,16 @@ const char* npiName(Npi n) {
 }
 
 std::optional<Ton> parseTon(std::string_view s) {
-  for (Ton t : {Ton::kUnknown, Ton::kInternational, Ton::kNational, Ton::kNetworkSpecific,
-                Ton::kSubscriber, Ton::kAbbreviated}) {
-    if (s == tonName(t)) return t;
-  }
-  return std::nullopt;
+  static const Ton kAll[] = {Ton::kUnknown,         Ton::kInternational, Ton::kNational,
+                             Ton::kNetworkSpecific, Ton::kSubscriber,    Ton::kAbbreviated};
+  return byName(s, kAll, tonName);
 }
 
 std::optional<Npi> parseNpi(std::string_view s) {
   if (s == "e164" || s == "e.164") return Npi::kIsdn;
-  for (Npi n :
-       {Npi::kUnknown, Npi::kIsdn, Npi::kData, Npi::kTelex, Npi::kNational, Npi::kPrivate}) {
-    if (s == npiName(n)) return n;
-  }
-  return std::nullopt;
+  static const Npi kAll[] = {Npi::kUnknown, Npi::kIsdn,     Npi::kData,
+                             Npi::kTelex,   Npi::kNational, Npi::kPrivate};
+  return byName(s, kAll, npiName);
 }
 
 const char* numberFormName(NumberForm f) {
@@ -79,11 +86,10 @@ const char* numberFormName(NumberForm f) {
 
 std::optional<NumberForm> parseNumberForm(std::string_view s) {
   if (s == "dialed") return NumberForm::kDialled;
-  for (NumberForm f : {NumberForm::kInternal, NumberForm::kE164, NumberForm::kNational,
-                       NumberForm::kInternational, NumberForm::kSubscriber, NumberForm::kDialled}) {
-    if (s == numberFormName(f)) return f;
-  }
-  return std::nullopt;
+  static const NumberForm kAll[] = {NumberForm::kInternal,   NumberForm::kE164,
+                                    NumberForm::kNational,   NumberForm::kInternational,
+                                    NumberForm::kSubscriber, NumberForm::kDialled};
+  return byName(s, kAll, numberFormName);
 }
 
 const char* presentationName(Presentation p) {
@@ -105,12 +111,10 @@ const char* presentationName(Presentation p) {
 }
 
 std::optional<Presentation> parsePresentation(std::string_view s) {
-  for (Presentation p :
-       {Presentation::kE164, Presentation::kInternational, Presentation::kNational,
-        Presentation::kSubscriber, Presentation::kPrefixed, Presentation::kReceived}) {
-    if (s == presentationName(p)) return p;
-  }
-  return std::nullopt;
+  static const Presentation kAll[] = {Presentation::kE164,     Presentation::kInternational,
+                                      Presentation::kNational, Presentation::kSubscriber,
+                                      Presentation::kPrefixed, Presentation::kReceived};
+  return byName(s, kAll, presentationName);
 }
 
 namespace {

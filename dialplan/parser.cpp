@@ -555,42 +555,19 @@ void Parser::header(Line& l, const Word& kw, int depth, std::vector<std::string>
     plan_.targets.push_back(std::move(t));
     return;
   }
-  if (k == "routes") {
-    block_ = Block::kRoutes;
-    RoutesAst r;
-    r.pos = kw.pos;
-    if (auto name = needName(l, "routes", "a name")) r.name = *name;
-    noMore(l, "routes NAME");
-    plan_.routes.push_back(std::move(r));
-    return;
-  }
-  if (k == "class") {
-    block_ = Block::kClass;
-    ClassAst c;
-    c.pos = kw.pos;
-    if (auto name = needName(l, "class", "a name")) c.name = *name;
-    noMore(l, "class NAME");
-    plan_.classes.push_back(std::move(c));
-    return;
-  }
-  if (k == "hours") {
-    block_ = Block::kHours;
-    HoursAst h;
-    h.pos = kw.pos;
-    if (auto name = needName(l, "hours", "a name")) h.name = *name;
-    noMore(l, "hours NAME");
-    plan_.hours.push_back(std::move(h));
-    return;
-  }
-  if (k == "holidays") {
-    block_ = Block::kHolidays;
-    HolidaysAst h;
-    h.pos = kw.pos;
-    if (auto name = needName(l, "holidays", "a name")) h.name = *name;
-    noMore(l, "holidays NAME");
-    plan_.holidays.push_back(std::move(h));
-    return;
-  }
+  // Blocks that are just a name: open the block and add its element (named
+  // or not, so the block's lines still have somewhere to go).
+  auto named = [&](Block b, auto& list) {
+    block_ = b;
+    list.emplace_back();
+    list.back().pos = kw.pos;
+    if (auto name = needName(l, k, "a name")) list.back().name = *name;
+    noMore(l, k + " NAME");
+  };
+  if (k == "routes") return named(Block::kRoutes, plan_.routes);
+  if (k == "class") return named(Block::kClass, plan_.classes);
+  if (k == "hours") return named(Block::kHours, plan_.hours);
+  if (k == "holidays") return named(Block::kHolidays, plan_.holidays);
   if (k == "table") {
     block_ = Block::kTable;
     TableAst t;

@@ -252,7 +252,7 @@ bool loadPrefixCsv(const std::string& file, std::shared_ptr<const std::string> t
   bool headerSeen = false;
   size_t errorsBefore = sink.errorCount();
   // Distinct route and category words are few; resolve each once.
-  std::unordered_map<std::string, std::pair<bool, uint32_t>> routeCache, catCache;
+  std::unordered_map<std::string, uint32_t> routeCache, catCache;
   size_t start = 0;
   int lineNo = 0;
   auto tooMany = [&] { return sink.errorCount() - errorsBefore >= 50; };
@@ -314,31 +314,26 @@ bool loadPrefixCsv(const std::string& file, std::shared_ptr<const std::string> t
     }
     PrefixTable::Row row;
     row.line = static_cast<uint32_t>(lineNo);
-    auto& rc = routeCache[rf->first];
-    if (!rc.first) {
+    // Resolves a route or category word once per distinct word.
+    auto cached = [&](auto& cache, const auto& fn, const std::pair<std::string, int>& f,
+                      uint32_t* value) {
+      auto it = cache.find(f.first);
+      if (it != cache.end()) {
+        *value = it->second;
+        return true;
+      }
       std::string err, hint;
-      if (!resolve.route(rf->first, &rc.second, &err, &hint)) {
-        sink.error("unknown-name", {file, lineNo, rf->second}, err,
-                   static_cast<int>(rf->first.size()), hint);
-        routeCache.erase(rf->first);
-        continue;
+      if (!fn(f.first, value, &err, &hint)) {
+        sink.error("unknown-name", {file, lineNo, f.second}, err, static_cast<int>(f.first.size()),
+                   hint);
+        return false;
       }
-      rc.first = true;
-    }
-    row.destination = rc.second;
+      cache.emplace(f.first, *value);
+      return true;
+    };
+    if (!cached(routeCache, resolve.route, *rf, &row.destination)) continue;
     if (const auto* cf = field(colCategory); cf && !cf->first.empty()) {
-      auto& cc = catCache[cf->first];
-      if (!cc.first) {
-        std::string err, hint;
-        if (!resolve.category(cf->first, &cc.second, &err, &hint)) {
-          sink.error("unknown-name", {file, lineNo, cf->second}, err,
-                     static_cast<int>(cf->first.size()), hint);
-          catCache.erase(cf->first);
-          continue;
-        }
-        cc.first = true;
-      }
-      row.categories = cc.second;
+      if (!cached(catCache, resolve.category, *cf, &row.categories)) continue;
     }
     // The prefix stays a view into the text, which outlives the build.
     size_t off = static_cast<size_t>(pf->second - 1);
