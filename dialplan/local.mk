@@ -25,4 +25,4 @@ dialplan_libdialplan_a_SOURCES = \
 	dialplan/timezone.cpp dialplan/timezone.hpp \
 	dialplan/tracer.cpp dialplan/tracer.hpp
 LAYER_CHECKED_FILES += $(dialplan_libdialplan_a_SOURCES)
-EXTRA_DIST += dialplan/README.md
+EXTRA_DIST += dialplan/README.md docs/dialplan.md
