@@ -57,6 +57,10 @@ int Daemon::start() {
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGHUP);
+  // A parent may have left these ignored (a shell's background job ignores
+  // SIGINT); an ignored signal never reaches the signalfd, so reset them.
+  for (int sig : {SIGTERM, SIGINT, SIGHUP})
+    ::signal(sig, SIG_DFL);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   signal_fd_.reset(::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));

@@ -149,11 +149,11 @@ void Telephony::registerCommands(core::ControlServer& control, const std::string
       [this](const ControlRequest&) {
         nlohmann::json list = calls_->callsJson();
         ControlReply r = ControlReply::success({{"calls", list}});
-        std::string t = pad("ID", 9) + pad("DIRECTION", 12) + pad("STATE", 9) + pad("FROM", 14) +
+        std::string t = pad("ID", 13) + pad("DIRECTION", 12) + pad("STATE", 9) + pad("FROM", 14) +
                         pad("TO", 16) + pad("ROUTE", 8) + pad("SPAN/CH", 8) + pad("CODEC", 6) +
                         pad("SIP", 12) + pad("PRI", 11) + "SECS\n";
         for (const auto& c : list) {
-          t += pad(str(c["id"]), 9) + pad(str(c["direction"]), 12) + pad(str(c["state"]), 9) +
+          t += pad(str(c["id"]), 13) + pad(str(c["direction"]), 12) + pad(str(c["state"]), 9) +
                pad(str(c["from"]), 14) + pad(str(c["to"]), 16) + pad(str(c["route"]), 8) +
                pad(str(c["span"]) + "/" + str(c["channel"]), 8) + pad(str(c["codec"]), 6) +
                pad(str(c["sip"]), 12) + pad(str(c["pri"]), 11) + str(c["duration_s"]) + "\n";

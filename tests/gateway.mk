@@ -2,7 +2,7 @@
 check_PROGRAMS += tests/integration/daemon_test
 tests_integration_daemon_test_SOURCES = tests/integration/daemon_test.cpp
 tests_integration_daemon_test_CPPFLAGS = $(TEST_CPPFLAGS)
-tests_integration_daemon_test_LDADD = $(TEST_LDADD) core/libcore.a $(OUTPOST_SYS_LIBS)
+tests_integration_daemon_test_LDADD = tests/libsipptest.a $(TEST_LDADD) core/libcore.a $(OUTPOST_SYS_LIBS)
 EXTRA_tests_integration_daemon_test_DEPENDENCIES = outpostd$(EXEEXT) outpostctl$(EXEEXT)
 INTEGRATION_TESTS += tests/integration/daemon_test
 
@@ -38,3 +38,7 @@ tests_integration_gateway_calls_test_LDADD = tests/libgatewaytest.a tests/libsip
 	core/libcore.a $(OUTPOST_SYS_LIBS)
 EXTRA_tests_integration_gateway_calls_test_DEPENDENCIES = $(GATEWAY_TEST_DEPS)
 INTEGRATION_TESTS += tests/integration/gateway_calls_test
+
+# make run's demo, end to end, in a network namespace.
+INTEGRATION_TESTS += tests/demo_test.sh
+EXTRA_DIST += tests/demo_test.sh

@@ -15,6 +15,7 @@
 
 #include "core/store.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/sipp.hpp"
 
 using namespace outpost::test;
 
@@ -62,8 +63,12 @@ class NotifyListener {
   std::vector<std::string> all_;
 };
 
+// SIP on an address of this test run's own, so runs in parallel never meet.
 std::string config(const std::string& stateDir, const std::string& level = "info") {
-  return "[general]\nsite = Test Branch\nstate_dir = " + stateDir + "\nlog_level = " + level + "\n";
+  static int n = 0;
+  return "[general]\nsite = Test Branch\nstate_dir = " + stateDir + "\nlog_level = " + level +
+         "\n[sip]\nlisten = " + testLoopback(40) + ":" + std::to_string(testPort(40 + n++ % 50)) +
+         "\n";
 }
 
 struct Daemon {
@@ -162,7 +167,12 @@ BOOST_AUTO_TEST_CASE(status_answers_in_text_and_json) {
   auto parsed = nlohmann::json::parse(j.out);
   BOOST_TEST(parsed["site"] == "Test Branch");
   BOOST_TEST(parsed["state"] == "up");
-  BOOST_TEST(parsed["subsystems"].size() == 4u);  // config, store, control, dialplan
+  std::vector<std::string> names;
+  for (const auto& sub : parsed["subsystems"])
+    names.push_back(sub["name"]);
+  BOOST_TEST(names == (std::vector<std::string>{"config", "store", "control", "dialplan", "pri",
+                                                "sip", "calls", "media"}),
+             parsed["subsystems"].dump());
   BOOST_TEST(parsed["pid"].get<int>() == d.proc->pid());
 }
 
@@ -270,15 +280,27 @@ BOOST_AUTO_TEST_CASE(watchdog_is_fed_when_systemd_asks) {
   BOOST_TEST(d.notify->waitFor("WATCHDOG=1", 2000ms).has_value());
 }
 
-BOOST_AUTO_TEST_CASE(state_dir_override_and_embedded_default_run) {
+// The embedded default listens on 127.0.0.1:5060 like `make run`: run it in a
+// network namespace of its own so it cannot meet anything else on this host.
+bool canUnshareNet() {
+  return run({"unshare", "-n", "true"}, 5000ms).code == 0;
+}
+
+BOOST_AUTO_TEST_CASE(state_dir_override_and_embedded_default_run,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) {
+                       return canUnshareNet();
+                     })) {
   TempDir dir;
-  Process p({outpostd(), "--state-dir", dir.file("run")});
+  Process p({"unshare", "-n", "sh", "-c",
+             "ip link set lo up && exec " + outpostd() + " --state-dir " + dir.file("run")});
   BOOST_REQUIRE(
       eventually([&] { return std::filesystem::exists(dir.file("run/outpost.sock")); }, 10000ms));
   auto r = run({outpostctl(), "-s", dir.file("run/outpost.sock"), "status"});
   BOOST_TEST(r.code == 0);
   BOOST_TEST(r.out.find("site: Chicago 12\n") != std::string::npos, r.out);
   BOOST_TEST(r.out.find("config: embedded:outpost.conf\n") != std::string::npos);
+  BOOST_TEST(r.out.find("subsystem sip: up (127.0.0.1:5060, 1 peer(s)") != std::string::npos,
+             r.out);
   BOOST_TEST(p.stop() == 0);
 }
 

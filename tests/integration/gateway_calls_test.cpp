@@ -9,8 +9,10 @@
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "tests/support/gateway.hpp"
@@ -454,7 +456,8 @@ BOOST_AUTO_TEST_CASE(a_full_span_refuses_the_24th_call_with_503_and_cause_34) {
       [&] {
         auto j = gw.ctlJson({"channels"});
         int busy = 0;
-        for (const auto& c : j["channels"]) busy += c.value("state", "") == "in_use";
+        for (const auto& c : j["channels"])
+          busy += c.value("state", "") == "in_use";
         return busy == 23;
       },
       15000ms));
@@ -484,7 +487,8 @@ BOOST_AUTO_TEST_CASE(bad_offers_get_488_and_the_gateway_keeps_serving) {
     a.sin_port = htons(static_cast<uint16_t>(gw.sipPort()));
     inet_pton(AF_INET, gw.ip().c_str(), &a.sin_addr);
     std::string noise;
-    for (int i = 0; i < 2000; ++i) noise += static_cast<char>((i * 7919) % 251);
+    for (int i = 0; i < 2000; ++i)
+      noise += static_cast<char>((i * 7919) % 251);
     for (int i = 0; i < 200; ++i) {
       (void)::sendto(fd, noise.data(), 1 + (i * 37) % noise.size(), 0,
                      reinterpret_cast<sockaddr*>(&a), sizeof a);
@@ -502,6 +506,71 @@ BOOST_AUTO_TEST_CASE(bad_offers_get_488_and_the_gateway_keeps_serving) {
   RtpTool rtp(gw.ip());
   BOOST_TEST(gw.sippCall(gw.callOptions("+13125551234", rtp.port(), 500)).ok());
   BOOST_TEST(gw.outpostd().running());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(soak)
+
+namespace {
+long rssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_thousand_calls_leave_nothing_behind_and_one_cdr_each) {
+  GatewayHarness gw(GatewayOptions{"", "", "[calls]\nring_timeout = 20s\n", {}, "warning", 0, ""});
+  RtpTool rtp(gw.ip());
+  auto batch = [&](int n) {
+    SippOptions o = gw.callOptions("+13125551234", rtp.port(), 100);
+    o.calls = n;
+    o.rate = 100;
+    o.limit = 20;
+    o.timeout_s = 120;
+    return gw.sippCall(o);
+  };
+  // Warm up (allocator pools, statement caches), then measure.
+  BOOST_REQUIRE(batch(50).successful == 50);
+  BOOST_REQUIRE(gw.waitForCdrs(50, 20000ms));
+  pid_t pid = gw.outpostd().pid();
+  int fds0 = openFdCount(pid);
+  long rss0 = rssKb(pid);
+  auto r = batch(1000);
+  BOOST_TEST(r.successful == 1000, r.out << r.err);
+  BOOST_TEST(r.failed == 0);
+  BOOST_REQUIRE(gw.waitForCdrs(1050, 60000ms));
+  BOOST_TEST(eventually(
+      [&] {
+        auto s = gw.ctlJson({"status"});
+        for (const auto& sub : s["subsystems"]) {
+          if (sub["name"] == "media" && sub["bridges"] != 0) return false;
+          if (sub["name"] == "calls" && sub["active"] != 0) return false;
+        }
+        return true;
+      },
+      20000ms));
+  auto channels = gw.ctlJson({"channels"});
+  for (const auto& c : channels["channels"])
+    BOOST_TEST(c["state"] == "idle");
+  int fds1 = openFdCount(pid);
+  long rss1 = rssKb(pid);
+  BOOST_TEST(fds1 <= fds0 + 2, "file descriptors " << fds0 << " -> " << fds1);
+  BOOST_TEST(rss1 - rss0 < 16 * 1024, "RSS " << rss0 << " kB -> " << rss1 << " kB");
+  auto cdrs = gw.cdrs();
+  BOOST_TEST(cdrs.size() == 1050u);
+  std::set<std::string> refs, callIds;
+  for (const auto& c : cdrs) {
+    refs.insert(c["call_ref"].get<std::string>());
+    callIds.insert(c["sip_call_id"].get<std::string>());
+    BOOST_TEST_REQUIRE(c["answered"] == 1);
+  }
+  BOOST_TEST(refs.size() == 1050u);
+  BOOST_TEST(callIds.size() == 1050u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -83,6 +83,42 @@ Process::Process(std::vector<std::string> argv, Options options) {
   }
   ::fcntl(out_, F_SETFL, O_NONBLOCK);
   ::fcntl(err_, F_SETFL, O_NONBLOCK);
+  reader_ = std::thread([this] { readerMain(); });
+}
+
+void Process::readerMain() {
+  bool openOut = true, openErr = true;
+  char buf[8192];
+  while ((openOut || openErr) && !stop_reader_) {
+    pollfd fds[2] = {{openOut ? out_ : -1, POLLIN, 0}, {openErr ? err_ : -1, POLLIN, 0}};
+    if (::poll(fds, 2, 50) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n;
+      bool got = false;
+      while ((n = ::read(fds[i].fd, buf, sizeof buf)) > 0) {
+        std::lock_guard lock(mutex_);
+        (i == 0 ? buf_out_ : buf_err_).append(buf, static_cast<size_t>(n));
+        (i == 0 ? seen_out_ : seen_err_).append(buf, static_cast<size_t>(n));
+        got = true;
+      }
+      if (n == 0) (i == 0 ? openOut : openErr) = false;
+      if (got || n == 0) more_.notify_all();
+    }
+  }
+  std::lock_guard lock(mutex_);
+  eof_ = true;
+  more_.notify_all();
+}
+
+std::string Process::allStdout() const {
+  std::lock_guard lock(mutex_);
+  return seen_out_;
+}
+
+std::string Process::allStderr() const {
+  std::lock_guard lock(mutex_);
+  return seen_err_;
 }
 
 Process::~Process() {
@@ -91,6 +127,8 @@ Process::~Process() {
     int st;
     ::waitpid(pid_, &st, 0);
   }
+  stop_reader_ = true;
+  if (reader_.joinable()) reader_.join();
   for (int fd : {in_, out_, err_}) {
     if (fd >= 0) ::close(fd);
   }
@@ -115,9 +153,11 @@ std::optional<int> Process::wait(Ms timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (running()) {
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    pump(5ms);
+    std::this_thread::sleep_for(5ms);
   }
-  pump(0ms);
+  // Let the reader take what the child wrote last.
+  std::unique_lock lock(mutex_);
+  more_.wait_for(lock, 500ms, [&] { return eof_; });
   return status_;
 }
 
@@ -129,41 +169,16 @@ int Process::stop(Ms grace) {
   return wait(5000ms).value_or(-1);
 }
 
-bool Process::pump(Ms timeout) {
-  pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
-  int rc = ::poll(fds, 2, static_cast<int>(timeout.count()));
-  if (rc <= 0) return false;
-  bool got = false;
-  char buf[4096];
-  for (int i = 0; i < 2; ++i) {
-    if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
-    ssize_t n;
-    while ((n = ::read(fds[i].fd, buf, sizeof buf)) > 0) {
-      (i == 0 ? buf_out_ : buf_err_).append(buf, static_cast<size_t>(n));
-      (i == 0 ? seen_out_ : seen_err_).append(buf, static_cast<size_t>(n));
-      got = true;
-    }
-  }
-  return got;
-}
-
 std::optional<std::string> Process::readLine(Ms timeout, bool fromStderr) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(mutex_);
   std::string& buf = fromStderr ? buf_err_ : buf_out_;
-  for (;;) {
-    size_t nl = buf.find('\n');
-    if (nl != std::string::npos) {
-      std::string line = buf.substr(0, nl);
-      buf.erase(0, nl + 1);
-      return line;
-    }
-    auto left = std::chrono::duration_cast<Ms>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    if (!pump(std::min(left, Ms(50))) && !running()) {
-      pump(0ms);
-      if (buf.find('\n') == std::string::npos) return std::nullopt;
-    }
-  }
+  auto has = [&] { return buf.find('\n') != std::string::npos; };
+  more_.wait_for(lock, timeout, [&] { return has() || eof_; });
+  if (!has()) return std::nullopt;
+  size_t nl = buf.find('\n');
+  std::string line = buf.substr(0, nl);
+  buf.erase(0, nl + 1);
+  return line;
 }
 
 std::optional<std::string> Process::waitForLine(const std::string& needle, Ms timeout,

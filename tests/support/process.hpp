@@ -5,11 +5,15 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace outpost::test {
@@ -44,17 +48,25 @@ class Process {
   std::optional<std::string> waitForLine(const std::string& needle, Ms timeout,
                                          bool fromStderr = false);
   // Everything read so far from each stream (for failure messages).
-  const std::string& allStdout() const { return seen_out_; }
-  const std::string& allStderr() const { return seen_err_; }
+  std::string allStdout() const;
+  std::string allStderr() const;
   void writeStdin(const std::string& text);
   void closeStdin();
 
  private:
-  bool pump(Ms timeout);
+  // A reader thread drains both pipes all the time: a child that writes a
+  // lot (logs, events) must never block on a full pipe while a test is busy
+  // elsewhere.
+  void readerMain();
 
   pid_t pid_ = -1;
   int in_ = -1, out_ = -1, err_ = -1;
+  mutable std::mutex mutex_;
+  std::condition_variable more_;
   std::string buf_out_, buf_err_, seen_out_, seen_err_;
+  bool eof_ = false;
+  std::atomic<bool> stop_reader_{false};
+  std::thread reader_;
   std::optional<int> status_;
 };
 
