@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "bench/bench.hpp"
+#include "bench/tdm_bench_common.hpp"
 #include "core/event_loop.hpp"
 #include "core/handle.hpp"
 #include "core/log.hpp"
@@ -26,12 +27,6 @@ using namespace outpost::tdm;
 using namespace std::chrono_literals;
 
 namespace {
-
-double cpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 struct Run {
   int spans = 0;
@@ -116,11 +111,11 @@ Run measure(int spans, core::Duration length) {
   for (auto& p : ports)
     before.push_back(p->stats());
   measuring = true;
-  double cpu0 = cpuSeconds();
+  double cpu0 = bench::cpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   pump(length);
   double wall = bench::secondsSince(t0);
-  r.cpu_share = (cpuSeconds() - cpu0) / wall;
+  r.cpu_share = (bench::cpuSeconds() - cpu0) / wall;
   measuring = false;
   for (size_t i = 0; i < ports.size(); ++i) {
     BearerStats s = ports[i]->stats();

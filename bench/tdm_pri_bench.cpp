@@ -15,6 +15,7 @@
 #include <initializer_list>
 
 #include "bench/bench.hpp"
+#include "bench/tdm_bench_common.hpp"
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "tdm/emulated_span.hpp"
@@ -29,12 +30,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int kInFlight = 20;
-
-double cpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 struct Result {
   double calls_per_s = 0;
@@ -117,7 +112,7 @@ Result throughLayer(int calls) {
   };
   loop.runUntil(ready, 10s);
   int placed = 0;
-  double cpu0 = cpuSeconds();
+  double cpu0 = bench::cpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   while (c.completed + c.failed < calls && bench::secondsSince(t0) < 120) {
     while (c.in_flight < kInFlight && placed < calls) {
@@ -129,7 +124,7 @@ Result throughLayer(int calls) {
   Result r;
   double secs = bench::secondsSince(t0);
   r.calls_per_s = c.completed / secs;
-  r.cpu_us_per_call = (cpuSeconds() - cpu0) * 1e6 / std::max(1, c.completed);
+  r.cpu_us_per_call = (bench::cpuSeconds() - cpu0) * 1e6 / std::max(1, c.completed);
   r.setup_ms = c.setup_ms;
   if (c.failed) std::fprintf(stderr, "tdm_pri_bench: %d calls failed\n", c.failed);
   net.setListener(nullptr);

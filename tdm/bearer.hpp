@@ -93,8 +93,10 @@ class BearerPort {
   virtual const SpanLayout& layout() const = 0;
   virtual Law law() const = 0;
   virtual Clocking clocking() const = 0;
-  // The line's echo canceller on one channel (DAHDI: the kernel or card
-  // canceller, DAHDI_ECHOCANCEL_PARAMS; emulated: remembered and reported).
+  // The line's echo canceller on one channel, switched per call (DAHDI: the
+  // kernel or card canceller through DAHDI_ECHOCANCEL_PARAMS, on the
+  // channels system.conf gives one, a no-op on the others; emulated:
+  // remembered and reported, nothing to cancel).
   virtual core::Status setEchoCancel(int ts, bool on) = 0;
   virtual bool echoCancel(int ts) const = 0;
   virtual BearerStats stats() const = 0;

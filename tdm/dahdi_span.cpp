@@ -111,6 +111,11 @@ class DahdiBearer final : public BearerPort {
     if (it == fds_.end()) {
       return core::invalidArgument("timeslot " + std::to_string(ts) + " is not a bearer channel");
     }
+    // Only channels system.conf gives a canceller (echocanceller=, and
+    // [span] echo_cancel not off) have one to switch on; others stay as they are.
+    bool configured = std::find(options_.echo_cancel.begin(), options_.echo_cancel.end(), ts) !=
+                      options_.echo_cancel.end();
+    if (on && !configured) return {};
     dahdi_echocanparams ecp{};
     ecp.tap_length = on ? static_cast<__u32>(options_.echo_taps) : 0;
     ecp.param_count = 0;

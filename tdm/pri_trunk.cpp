@@ -850,6 +850,14 @@ core::Result<PriTrunk::Record*> PriTrunk::live(CallId id, const char* what) {
   return r;
 }
 
+core::Result<PriTrunk::Record*> PriTrunk::liveIncoming(CallId id, const char* what) {
+  auto r = live(id, what);
+  if (r && (*r)->info.direction != Direction::kIncoming) {
+    return core::invalidArgument("call " + std::to_string(id) + " is outgoing; cannot " + what);
+  }
+  return r;
+}
+
 void PriTrunk::reportRelease(Record& r, ReleaseInfo why) {
   if (r.reported) return;
   r.reported = true;
@@ -983,12 +991,9 @@ core::Status PriTrunk::waitForDigits(CallId id) {
 }
 
 core::Status PriTrunk::proceed(CallId id, bool inband) {
-  auto r = live(id, "proceed");
+  auto r = liveIncoming(id, "proceed");
   if (!r) return r.status();
   Record& rec = **r;
-  if (rec.info.direction != Direction::kIncoming) {
-    return core::invalidArgument("call " + std::to_string(id) + " is outgoing");
-  }
   rec.digit_timer.cancel();
   rec.info.sending_complete = true;
   if (!rec.proceeding_sent) {
@@ -1005,12 +1010,9 @@ core::Status PriTrunk::proceed(CallId id, bool inband) {
 }
 
 core::Status PriTrunk::alert(CallId id, bool inband) {
-  auto r = live(id, "alert");
+  auto r = liveIncoming(id, "alert");
   if (!r) return r.status();
   Record& rec = **r;
-  if (rec.info.direction != Direction::kIncoming) {
-    return core::invalidArgument("call " + std::to_string(id) + " is outgoing");
-  }
   if (rec.info.state == CallState::kConnected) {
     return core::invalidArgument("call " + std::to_string(id) + " is already answered");
   }
@@ -1023,12 +1025,9 @@ core::Status PriTrunk::alert(CallId id, bool inband) {
 }
 
 core::Status PriTrunk::progress(CallId id, bool inband) {
-  auto r = live(id, "send progress");
+  auto r = liveIncoming(id, "send progress");
   if (!r) return r.status();
   Record& rec = **r;
-  if (rec.info.direction != Direction::kIncoming) {
-    return core::invalidArgument("call " + std::to_string(id) + " is outgoing");
-  }
   rec.digit_timer.cancel();
   if (!rec.proceeding_sent) {
     pri_proceeding(pri_, rec.pcall, rec.info.channel, 0);
@@ -1043,12 +1042,9 @@ core::Status PriTrunk::progress(CallId id, bool inband) {
 }
 
 core::Status PriTrunk::answer(CallId id) {
-  auto r = live(id, "answer");
+  auto r = liveIncoming(id, "answer");
   if (!r) return r.status();
   Record& rec = **r;
-  if (rec.info.direction != Direction::kIncoming) {
-    return core::invalidArgument("call " + std::to_string(id) + " is outgoing");
-  }
   if (rec.info.state == CallState::kConnected) return {};
   rec.digit_timer.cancel();
   pri_answer(pri_, rec.pcall, rec.info.channel, 0);

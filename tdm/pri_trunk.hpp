@@ -163,6 +163,7 @@ class PriTrunk {
   const Record* byId(CallId id) const;
   Record* byPri(q931_call* c);
   core::Result<Record*> live(CallId id, const char* what);
+  core::Result<Record*> liveIncoming(CallId id, const char* what);
   int pickIncomingChannel(int requested, bool flexible, int* cause);
   void reportRelease(Record& r, ReleaseInfo why);
   // The call is gone from libpri: free its channel and record. A call handed

@@ -29,26 +29,31 @@ bool dialable(std::string_view d) {
                      [](char c) { return (c >= '0' && c <= '9') || c == '*' || c == '#'; });
 }
 
+// One "--NAME VALUE" option of `call` through a parser, or an error listing
+// what it takes.
+template <typename T>
+core::Status parsedOption(const core::ControlRequest& r, const std::string& name,
+                          std::optional<T> (*parse)(std::string_view),
+                          const std::vector<std::string>& names, T& out) {
+  auto v = r.option(name);
+  if (!v) return {};
+  auto parsed = parse(*v);
+  if (!parsed)
+    return core::invalidArgument("--" + name + " " + *v + ": expected " + core::join(names, ", "));
+  out = *parsed;
+  return {};
+}
+
 // "--ton national" style options of `call` into a PartyNumber.
 core::Status partyOptions(const core::ControlRequest& r, const std::string& prefix,
                           tdm::PartyNumber& n) {
-  if (auto v = r.option(prefix + "ton")) {
-    auto t = tdm::parseTypeOfNumber(*v);
-    if (!t) {
-      return core::invalidArgument("--" + prefix + "ton " + *v + ": expected " +
-                                   core::join(tdm::typeOfNumberNames(), ", "));
-    }
-    n.ton = *t;
+  if (auto s =
+          parsedOption(r, prefix + "ton", &tdm::parseTypeOfNumber, tdm::typeOfNumberNames(), n.ton);
+      !s) {
+    return s;
   }
-  if (auto v = r.option(prefix + "plan")) {
-    auto p = tdm::parseNumberingPlan(*v);
-    if (!p) {
-      return core::invalidArgument("--" + prefix + "plan " + *v + ": expected " +
-                                   core::join(tdm::numberingPlanNames(), ", "));
-    }
-    n.plan = *p;
-  }
-  return {};
+  return parsedOption(r, prefix + "plan", &tdm::parseNumberingPlan, tdm::numberingPlanNames(),
+                      n.plan);
 }
 
 }  // namespace
@@ -504,29 +509,18 @@ core::ControlReply PstnSim::cmdCall(const core::ControlRequest& r) {
   req.calling.digits = from;
   if (auto s = partyOptions(r, "", req.called); !s) return fail(s);
   if (auto s = partyOptions(r, "from-", req.calling); !s) return fail(s);
-  if (auto v = r.option("pres")) {
-    auto p = tdm::parsePresentation(*v);
-    if (!p) return fail("--pres " + *v + ": expected allowed, restricted or unavailable");
-    req.calling.presentation = *p;
-  }
-  if (auto v = r.option("screen")) {
-    auto s = tdm::parseScreening(*v);
-    if (!s)
-      return fail("--screen " + *v + ": expected user_not_screened, user_passed, " +
-                  "user_failed or network_provided");
-    req.calling.screening = *s;
+  const std::vector<std::string> screenings = {"user_not_screened", "user_passed", "user_failed",
+                                               "network_provided"};
+  for (auto st :
+       {parsedOption(r, "pres", &tdm::parsePresentation, tdm::presentationNames(),
+                     req.calling.presentation),
+        parsedOption(r, "screen", &tdm::parseScreening, screenings, req.calling.screening),
+        parsedOption(r, "name-pres", &tdm::parsePresentation, tdm::presentationNames(),
+                     req.name_presentation),
+        parsedOption(r, "bearer", &tdm::parseBearer, {"speech", "audio", "digital"}, req.bearer)}) {
+    if (!st) return fail(st);
   }
   if (auto v = r.option("name")) req.calling_name = *v;
-  if (auto v = r.option("name-pres")) {
-    auto p = tdm::parsePresentation(*v);
-    if (!p) return fail("--name-pres " + *v + ": expected allowed, restricted or unavailable");
-    req.name_presentation = *p;
-  }
-  if (auto v = r.option("bearer")) {
-    auto b = tdm::parseBearer(*v);
-    if (!b) return fail("--bearer " + *v + ": expected speech, audio or digital");
-    req.bearer = *b;
-  }
   if (auto v = r.option("channel")) {
     auto n = core::parseInt(*v);
     if (!n) return fail("--channel " + *v + ": not a number");

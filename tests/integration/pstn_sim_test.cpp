@@ -233,7 +233,8 @@ BOOST_AUTO_TEST_CASE(echo_sends_our_audio_back) {
 }
 
 BOOST_AUTO_TEST_CASE(a_tone_action_is_heard_at_our_end) {
-  Sim s("3125550104 answer media=tone:1004\n");
+  TempDir out;
+  Sim s("3125550104 answer media=tone:1004\n", {"--capture", out.file("sim.pcap")});
   CallId id = s.call("3125550104");
   BOOST_REQUIRE(s.runUntil([&] { return s.rec.isConnected(id); }));
   s.watchChannel = s.stack.call(id)->channel;
@@ -249,6 +250,13 @@ BOOST_AUTO_TEST_CASE(a_tone_action_is_heard_at_our_end) {
   auto m = t1004.measure(block);
   BOOST_TEST(m.toneDbm0 > -16.0);  // played at -13 dBm0
   BOOST_TEST(m.toneDbm0 < -10.0);
+  // pstn-sim's side of the D-channel went to its pcap (LINUX_LAPD).
+  std::ifstream pcap(out.file("sim.pcap"), std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(pcap)),
+                             std::istreambuf_iterator<char>());
+  BOOST_REQUIRE(bytes.size() > 24u + 10u * 32u);
+  BOOST_TEST((bytes[0] == 0xd4 && bytes[1] == 0xc3 && bytes[2] == 0xb2 && bytes[3] == 0xa1));
+  BOOST_TEST(bytes[20] == 177);  // LINKTYPE_LINUX_LAPD
 }
 
 BOOST_AUTO_TEST_CASE(dtmf_travels_both_ways) {

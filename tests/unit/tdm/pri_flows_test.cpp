@@ -182,6 +182,23 @@ BOOST_AUTO_TEST_CASE(busy_after_ringing_and_caller_abandoning_while_ringing) {
   BOOST_TEST(!p.cpeL.released[*id2].why.by_far_end);
 }
 
+BOOST_AUTO_TEST_CASE(the_bearer_capability_reaches_the_far_end) {
+  PriPair p;
+  p.addSpan(1);
+  BOOST_REQUIRE(p.waitSettled());
+  for (Bearer b : {Bearer::kSpeech, Bearer::kAudio3k1, Bearer::kDigital64k}) {
+    OutgoingCall o = callTo("3125550123");
+    o.bearer = b;
+    auto id = p.cpe.placeCallOnSpan(1, o);
+    BOOST_REQUIRE(id.isOk());
+    BOOST_REQUIRE(p.runUntil([&] { return !p.netL.incoming.empty(); }));
+    BOOST_TEST(bearerName(p.netL.incoming.back().bearer) == std::string(bearerName(b)));
+    BOOST_TEST(p.cpe.hangup(*id).isOk());
+    BOOST_REQUIRE(p.runUntil([&] { return p.cpeL.isReleased(*id); }));
+    p.netL.incoming.clear();
+  }
+}
+
 BOOST_AUTO_TEST_CASE(progress_with_inband_information_reaches_the_caller) {
   PriPair p;
   p.addSpan(1);
