@@ -4,7 +4,7 @@
 // - batched: sendmmsg()/recvmmsg() with 16 packets per call on one socket
 //   pair (what a relay that multiplexes many flows on one socket can do);
 // - per call, as the bridge does it: every call has its own socket pair (its
-//   own SDP port), so a 20 ms tick is one sendmmsg() of that call's packet(s)
+//   own SDP port), so a 20 ms tick is one send of that call's packet(s)
 //   and one recvmmsg() that drains its socket; at ptime 10 two packets share
 //   each syscall.
 #include <sys/socket.h>
@@ -107,7 +107,7 @@ int main() {
   outpost::bench::record("media.io.batched_per_packet", b, "us", u,
                          "sendmmsg+recvmmsg x16 on one socket pair; baseline unbatched");
   outpost::bench::record("media.io.bridge_ptime20_per_packet", c20, "us", u,
-                         "per-call sockets: one sendmmsg + one recvmmsg per call per tick");
+                         "per-call sockets: one sendto (sendmmsg for more) + one recvmmsg per call per tick");
   outpost::bench::record("media.io.bridge_ptime10_per_packet", c10, "us", u,
                          "per-call sockets, two packets per syscall");
   return 0;
