@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(test_prints_the_trace_from_a_file) {
                 "--mode", "survival"});
   BOOST_TEST(r.code == 0, r.err);
   for (const char* want :
-       {"pattern 9011(X.) matches 9011442071234567", "$1 = 442071234567",
+       {"pattern 9011(X.) \"international, 9 + 011\" matches 9011442071234567", "$1 = 442071234567",
         "called +$1: 9011442071234567 -> +442071234567", "table 'international': longest prefix 44",
         "class 'staff' (default of context 'phones') allows this call",
         "skip hq: 'when normal' does not hold", "1. pstn (trunk pstn): called 442071234567",
