@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
   std::string pending;
   bool tty = ::isatty(0);
   core::FdWatch stdinWatch;
-  stdinWatch = loop.watchFd(0, core::kReadable, [&](unsigned) {
+  auto onStdin = [&](unsigned) {
     char buf[4096];
     ssize_t n = ::read(0, buf, sizeof buf);
     if (n <= 0) {
@@ -263,7 +263,15 @@ int main(int argc, char** argv) {
       emit({{"event", "reply"}, {"ok", false}, {"error", "command line too long; dropped"}});
       pending.clear();
     }
-  });
+  };
+  // Under a service manager or `< /dev/null`, stdin may be something epoll
+  // cannot watch (a regular file, /dev/null). Then commands come through the
+  // control socket only; that is not an error.
+  try {
+    stdinWatch = loop.watchFd(0, core::kReadable, onStdin);
+  } catch (const std::exception&) {
+    std::cerr << "pstn-sim: stdin cannot be watched; commands through --control only\n";
+  }
   loop.run();
   emit({{"event", "stopped"}});
   return 0;

@@ -553,4 +553,18 @@ BOOST_AUTO_TEST_CASE(a_bad_rules_file_is_refused_with_file_and_line) {
   BOOST_TEST(run({pstnSim(), "--bogus"}).code == 2);
 }
 
+BOOST_AUTO_TEST_CASE(runs_with_stdin_from_dev_null_and_serves_its_control_socket) {
+  // As under a service manager or `pstn-sim ... < /dev/null &`: epoll cannot
+  // watch /dev/null, and that must not stop the simulator.
+  TempDir dir;
+  std::string cmd = "exec '" + pstnSim() + "' --socket '" + dir.file("s.sock") + "' --control '" +
+                    dir.file("c.sock") + "' < /dev/null";
+  Process p({"/bin/sh", "-c", cmd});
+  BOOST_REQUIRE_MESSAGE(p.waitForLine("\"ready\"", 5000ms), p.allStderr());
+  auto show = run({pstnSim(), "--ctl", dir.file("c.sock"), "show"}, 5000ms);
+  BOOST_TEST(show.code == 0, show.err);
+  BOOST_TEST(p.running());
+  BOOST_TEST(p.stop(3000ms) == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
