@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <random>
 
 #include "core/log.hpp"
 #include "core/strings.hpp"
@@ -476,6 +477,9 @@ void PstnSim::addCommands() {
       "break the line: the far end sees red, yellow or blue", &PstnSim::cmdAlarm);
   add("dchannel", "dchannel down|up [--span N]",
       "drop D-channel frames both ways (Q.921 notices by its timers)", &PstnSim::cmdDchannel);
+  add("junk", "junk COUNT [--span N] [--seed S]",
+      "send COUNT malformed D-channel frames (random bytes, bad Q.931 in UI and I frames)",
+      &PstnSim::cmdJunk);
   add("service", "service CHANNELS in|out [--span N]",
       "take channels out of (or back into) service", &PstnSim::cmdService);
   add("restart", "restart CHANNELS [--span N]", "send RESTART for channels", &PstnSim::cmdRestart);
@@ -690,6 +694,54 @@ core::ControlReply PstnSim::cmdDchannel(const core::ControlRequest& r) {
   if (!span) return fail(span.status());
   stack_.emulated(*span)->setDchannelBlocked(pos[0] == "down");
   return core::ControlReply::success({{"span", *span}, {"dchannel_blocked", pos[0] == "down"}});
+}
+
+// A robustness tool: frames a broken or hostile far end might send. A third
+// are random bytes (mostly bad Q.921 addresses), a third UI frames for SAPI 0
+// whose Q.931 content is random after a plausible start, a third I-frames
+// with random sequence numbers and payload.
+core::ControlReply PstnSim::cmdJunk(const core::ControlRequest& r) {
+  auto pos = r.positional({"span", "seed"});
+  auto count = pos.size() == 1 ? core::parseInt(pos[0]) : std::nullopt;
+  if (!count || *count < 1 || *count > 100000) {
+    return fail("usage: junk COUNT [--span N] [--seed S] (COUNT 1 to 100000)");
+  }
+  auto span = spanArg(r);
+  if (!span) return fail(span.status());
+  uint32_t seed = 1;
+  if (auto v = r.option("seed")) {
+    auto n = core::parseInt(*v);
+    if (!n) return fail("--seed " + *v + ": not a number");
+    seed = static_cast<uint32_t>(*n);
+  }
+  std::mt19937 rng(seed);
+  auto byte = [&] { return static_cast<uint8_t>(rng()); };
+  int sent = 0;
+  for (int64_t i = 0; i < *count; ++i) {
+    std::vector<uint8_t> f;
+    switch (i % 3) {
+      case 0:
+        f.resize(1 + rng() % 300);
+        for (auto& b : f)
+          b = byte();
+        break;
+      case 1:
+        // SAPI 0, C/R set (network command), TEI 0, UI; Q.931 discriminator,
+        // a call reference of random length, then random message and IEs.
+        f = {0x02, 0x01, 0x03, 0x08, static_cast<uint8_t>(rng() % 16)};
+        for (size_t n = rng() % 40; n > 0; --n)
+          f.push_back(byte());
+        break;
+      default:
+        f = {0x02, 0x01, static_cast<uint8_t>(byte() & 0xfe), byte()};
+        for (size_t n = rng() % 60; n > 0; --n)
+          f.push_back(byte());
+        break;
+    }
+    if (stack_.emulated(*span)->sendFrame(f)) ++sent;
+  }
+  // A full socket refuses the rest of the burst: they count as dropped.
+  return core::ControlReply::success({{"span", *span}, {"sent", sent}, {"dropped", *count - sent}});
 }
 
 core::ControlReply PstnSim::cmdService(const core::ControlRequest& r) {

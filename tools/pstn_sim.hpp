@@ -110,6 +110,7 @@ class PstnSim : public tdm::TdmListener {
   core::ControlReply cmdMedia(const core::ControlRequest& r);
   core::ControlReply cmdAlarm(const core::ControlRequest& r);
   core::ControlReply cmdDchannel(const core::ControlRequest& r);
+  core::ControlReply cmdJunk(const core::ControlRequest& r);
   core::ControlReply cmdService(const core::ControlRequest& r);
   core::ControlReply cmdRestart(const core::ControlRequest& r);
   core::ControlReply cmdShow(const core::ControlRequest& r);

@@ -508,6 +508,39 @@ BOOST_AUTO_TEST_CASE(bad_offers_get_488_and_the_gateway_keeps_serving) {
   BOOST_TEST(gw.outpostd().running());
 }
 
+BOOST_AUTO_TEST_CASE(a_burst_of_junk_dchannel_frames_leaves_the_gateway_serving) {
+  GatewayHarness gw;
+  // A call in progress while the junk arrives, and calls after it.
+  RtpTool rtp(gw.ip());
+  auto during = std::async(std::launch::async, [&] {
+    return gw.sippCall(gw.callOptions("+13125551234", rtp.port(), 3000));
+  });
+  BOOST_REQUIRE(gw.pstnEvent("connect"));
+  gw.pstnCommand("junk 3000 --seed 11");
+  auto reply = gw.pstnEvent("reply", {{"command", "junk 3000 --seed 11"}});
+  BOOST_REQUIRE(reply);
+  BOOST_TEST((*reply)["ok"] == true, reply->dump());
+  // As many as the socket takes at once (the rest would block: dropped).
+  BOOST_TEST((*reply)["result"]["sent"].get<int>() >= 1000, reply->dump());
+  // Whatever Q.921 made of it (it may reset the link), the gateway is alive,
+  // answers its control socket, and the span carries new calls.
+  BOOST_TEST(gw.outpostd().running());
+  BOOST_TEST(gw.ctl({"status"}).code == 0);
+  during.get();
+  BOOST_TEST(eventually(
+      [&] {
+        auto spans = gw.ctlJson({"spans"});
+        return !spans.is_null() && spans.dump().find("\"up\"") != std::string::npos;
+      },
+      15000ms));
+  for (int i = 0; i < 3; ++i) {
+    auto r = gw.sippCall(gw.callOptions("+13125551234", rtp.port(), 300));
+    BOOST_TEST(r.ok(), r.out << r.err);
+  }
+  BOOST_TEST(gw.outpostd().running());
+  BOOST_REQUIRE(gw.waitForCdrs(4));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(soak)
