@@ -353,11 +353,40 @@ BOOST_AUTO_TEST_CASE(reliable_provisional_responses_when_required) {
   BOOST_TEST(r.ok(), r.out << r.err);
 }
 
-BOOST_AUTO_TEST_CASE(session_timer_is_refreshed_by_the_gateway) {
+BOOST_AUTO_TEST_CASE(session_timers_are_refreshed_and_honoured) {
+  // Two calls at once (the timers take a minute): on one the gateway is the
+  // refresher and must re-INVITE within the interval; on the other HQ is,
+  // never refreshes, and the gateway must end the call before the 90 s
+  // interval is over, PSTN side included.
   GatewayHarness gw;
-  RtpTool rtp(gw.ip());
+  RtpTool rtp(gw.ip()), rtp2(gw.ip());
+  SippOptions lapsed = scenario(gw, "uac_session_expiry.xml.in", "+13125551235", rtp2.port(), {});
+  lapsed.local_port = gw.hqPort() + 2;
+  lapsed.timeout_s = 120;
+  auto start = std::chrono::steady_clock::now();
+  auto expiry = std::async(std::launch::async, [&] {
+    auto r = gw.sippCall(lapsed);
+    return std::make_pair(r, std::chrono::steady_clock::now() - start);
+  });
   auto r = gw.sippCall(scenario(gw, "uac_session_timer.xml.in", "+13125551234", rtp.port(), {}));
   BOOST_TEST(r.ok(), r.out << r.err);
+  auto [e, took] = expiry.get();
+  BOOST_TEST(e.ok(), e.out << e.err);
+  BOOST_TEST(took < std::chrono::seconds(90), "the gateway's BYE came after the session expired");
+  BOOST_REQUIRE(gw.waitForCdrs(2));
+  bool found = false;
+  for (const auto& c : gw.cdrs()) {
+    if (c["called_in"] != "+13125551235") continue;
+    found = true;
+    BOOST_TEST(c["answered"] == 1);
+    // Released on the SIP side, by its timer: Q.850 102, recovery on timer expiry.
+    BOOST_TEST(c["released_by"] == "sip", c.dump());
+    BOOST_TEST(c["cause"] == 102, c.dump());
+  }
+  BOOST_TEST(found);
+  // pstn-sim saw both calls cleared.
+  BOOST_TEST(gw.pstnEvent("disconnect").has_value());
+  BOOST_TEST(gw.pstnEvent("disconnect").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
