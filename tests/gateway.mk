@@ -42,3 +42,13 @@ INTEGRATION_TESTS += tests/integration/gateway_calls_test
 # make run's demo, end to end, in a network namespace.
 INTEGRATION_TESTS += tests/demo_test.sh
 EXTRA_DIST += tests/demo_test.sh
+
+# The whole gateway under load (make bench): calls per second, overload,
+# added delay. Built only for make bench.
+EXTRA_PROGRAMS += bench/gateway_bench
+bench_gateway_bench_SOURCES = bench/gateway_bench.cpp tests/support/gateway.cpp \
+	tests/support/sipp.cpp tests/support/process.cpp
+bench_gateway_bench_LDADD = core/libcore.a $(OUTPOST_SYS_LIBS)
+EXTRA_bench_gateway_bench_DEPENDENCIES = outpostd$(EXEEXT) outpostctl$(EXEEXT) pstn-sim$(EXEEXT)
+BENCHMARKS += bench/gateway_bench
+CLEANFILES += bench/gateway_bench$(EXEEXT)

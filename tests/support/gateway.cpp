@@ -42,33 +42,27 @@ GatewayHarness::GatewayHarness(GatewayOptions o)
              options_.pstn_rules.empty() ? ". answer media=echo,detect\n" : options_.pstn_rules);
   std::string conf =
       "[general]\nsite = Test Branch\nstate_dir = " + dir_.path() +
-      "\nlog_level = " + options_.log_level +
+      "\nlog_level = " + (options_.quiet ? std::string("warning") : options_.log_level) +
       "\n"
       "[sip]\nlisten = " +
       sipAddress() +
       "\ntransports = udp, tcp\n"
       "[peer hq]\naddress = " +
-      ip_ + ":" + std::to_string(hq_port_) + "\nallow_from = " + ip_ +
-      "\ncontext = hq\n"
-      "[span 1]\ntype = emulated\nsocket = pstn.sock\nline = t1\nswitchtype = ni2\n"
-      "side = cpe\n" +
-      (options_.span_channels ? "bchannels = 1-" + std::to_string(options_.span_channels) + "\n"
-                              : std::string()) +
-      options_.span_extra + "[trunkgroup pstn]\nspans = 1\nhunting = descending\n"
-      "[media]\nrtp_address = " +
-      ip_ + "\nrtp_port_min = 30000\nrtp_port_max = 39998\n" + options_.calls_section +
+      ip_ + ":" + std::to_string(hq_port_) + "\nallow_from = " + ip_ + "\ncontext = hq\n" +
+      spansConfig() + "[media]\nrtp_address = " + ip_ +
+      "\nrtp_port_min = 30000\nrtp_port_max = 39998\n" + options_.calls_section +
       options_.extra_config;
   dir_.write("outpost.conf", conf);
 
-  std::vector<std::string> pstnArgs{buildPath("pstn-sim"),
-                                    "--socket",
-                                    dir_.file("pstn.sock"),
-                                    "--control",
-                                    dir_.file("pstn-ctl.sock"),
-                                    "--rules",
-                                    dir_.file("rules.txt"),
-                                    "--record-dir",
-                                    dir_.path()};
+  std::vector<std::string> pstnArgs{buildPath("pstn-sim"), "--socket", dir_.file("pstn.sock")};
+  for (int n = 2; n <= options_.spans; ++n) {
+    pstnArgs.push_back("--socket");
+    pstnArgs.push_back(dir_.file("pstn" + std::to_string(n) + ".sock"));
+  }
+  std::vector<std::string> more{"--control",    dir_.file("pstn-ctl.sock"),
+                                "--rules",      dir_.file("rules.txt"),
+                                "--record-dir", dir_.path()};
+  pstnArgs.insert(pstnArgs.end(), more.begin(), more.end());
   pstnArgs.insert(pstnArgs.end(), options_.pstn_args.begin(), options_.pstn_args.end());
   pstn_ = std::make_unique<Process>(pstnArgs);
   if (!pstnEvent("ready", {}, 10000ms)) {
@@ -76,14 +70,32 @@ GatewayHarness::GatewayHarness(GatewayOptions o)
   }
   outpostd_ = std::make_unique<Process>(
       std::vector<std::string>{buildPath("outpostd"), "-c", dir_.file("outpost.conf")});
-  if (!pstnEvent("dchannel", {{"state", "up"}}, 15000ms)) {
-    throw std::runtime_error("the span did not come up: " + outpostd_->allStderr() +
-                             pstn_->allStderr());
+  for (int n = 1; n <= options_.spans; ++n) {
+    if (!pstnEvent("dchannel", {{"state", "up"}}, 15000ms)) {
+      throw std::runtime_error("span " + std::to_string(n) +
+                               " did not come up: " + outpostd_->allStderr() + pstn_->allStderr());
+    }
   }
   // The control socket answers once start-up is complete.
   if (!eventually([&] { return ctl({"status"}).code == 0; }, 10000ms)) {
     throw std::runtime_error("outpostd does not answer: " + outpostd_->allStderr());
   }
+}
+
+// Every span faces pstn-sim on its own socket; all are in trunk group "pstn".
+std::string GatewayHarness::spansConfig() const {
+  std::string out, list;
+  for (int n = 1; n <= options_.spans; ++n) {
+    std::string sock = n == 1 ? "pstn.sock" : "pstn" + std::to_string(n) + ".sock";
+    out += "[span " + std::to_string(n) + "]\ntype = emulated\nsocket = " + sock +
+           "\nline = t1\nswitchtype = ni2\nside = cpe\n";
+    if (options_.span_channels) {
+      out += "bchannels = 1-" + std::to_string(options_.span_channels) + "\n";
+    }
+    out += options_.span_extra;
+    list += (n == 1 ? "" : ", ") + std::to_string(n);
+  }
+  return out + "[trunkgroup pstn]\nspans = " + list + "\nhunting = descending\n";
 }
 
 GatewayHarness::~GatewayHarness() {

@@ -1,0 +1,435 @@
+// The whole gateway under load, as real processes on loopback: sipp as HQ ->
+// outpostd -> sixteen emulated T1 spans -> pstn-sim answering. Each figure sits
+// beside a baseline measured in the same run:
+// - calls per second: the highest rate held for the hold time (60 s) with
+//   >= 99.9 % of the calls answered and ended (answer, then immediate BYE);
+//   baseline: the same sipp scenario against a bare sipp answering side.
+// - overload: twice that rate for 30 s: the gateway must shed with 503 and
+//   Retry-After, keep >= 90 % of the peak goodput, retransmit little, and
+//   recover (no shed or failed call) within 5 s once the offer is back to
+//   the peak rate.
+// - added delay: RTP in -> B-channel -> pstn-sim echo -> B-channel -> RTP
+//   out, per packet, median and p99; baseline: the same socket path with a
+//   plain UDP echo in place of the gateway (the floor of the measurement).
+//
+// OUTPOST_BENCH_HOLD_S shortens the hold (for trying things out); the
+// figures in results.json say which hold they were measured with.
+// OUTPOST_BENCH_ONLY=delay skips the load; OUTPOST_BENCH_SKIP_BARE=1 skips
+// the bare sipp search; OUTPOST_BENCH_TRACE=1 prints every packet's delay
+// (seconds since the measurement began, ms) on stderr.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "bench/bench.hpp"
+#include "tests/support/gateway.hpp"
+#include "tests/support/sipp.hpp"
+
+using namespace outpost;
+using namespace outpost::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+int envInt(const char* name, int dflt) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : dflt;
+}
+
+std::vector<std::string> splitSemi(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string f;
+  while (std::getline(ss, f, ';'))
+    out.push_back(f);
+  return out;
+}
+
+// sipp's -trace_counts file (cumulative counts per message of the scenario,
+// one row per -fd period): column name -> values per row.
+std::map<std::string, std::vector<long>> readCounts(const std::string& dir) {
+  std::map<std::string, std::vector<long>> cols;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string n = e.path().filename().string();
+    if (n.find("_counts.csv") == std::string::npos) continue;
+    std::ifstream in(e.path());
+    std::string header, line;
+    std::getline(in, header);
+    auto names = splitSemi(header);
+    while (std::getline(in, line)) {
+      auto f = splitSemi(line);
+      for (size_t i = 2; i < names.size() && i < f.size(); ++i)
+        cols[names[i]].push_back(std::atol(f[i].c_str()));
+    }
+    std::filesystem::remove(e.path());
+  }
+  return cols;
+}
+
+long last(const std::map<std::string, std::vector<long>>& c, const std::string& k) {
+  auto it = c.find(k);
+  return it == c.end() || it->second.empty() ? 0 : it->second.back();
+}
+
+struct Load {
+  double rate = 0;
+  int seconds = 0;
+  long offered = 0, completed = 0, shed = 0, failed = 0, retrans = 0;
+  double elapsed = 0;
+  std::vector<long> completed_per_s, shed_per_s;  // per 1 s period
+  double success() const { return offered ? double(completed) / double(offered) : 0; }
+  double goodput() const { return elapsed > 0 ? double(completed) / elapsed : 0; }
+};
+
+// One sipp UAC offering `rate` calls/s for `seconds` of uac_load.xml at
+// `remote`, from `localIp`.
+Load offer(const std::string& localIp, const std::string& remote, double rate, int seconds) {
+  TempDir dir;
+  SippOptions o;
+  o.scenario = "uac_load.xml";
+  o.local_ip = localIp;
+  o.remote = remote;
+  o.service = "+13125551234";
+  o.calls = static_cast<int>(rate * seconds);
+  o.rate = rate;
+  o.limit = 5000;
+  o.timeout_s = seconds + 40;
+  o.extra = {"-trace_counts", "-fd", "1", "-max_recv_loops", "10000", "-max_sched_loops", "10000"};
+  // sipp writes its -trace_counts file to the current folder.
+  auto here = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  auto t0 = Clock::now();
+  SippResult r = runSipp(o, dir);
+  std::filesystem::current_path(here);
+  Load l;
+  l.rate = rate;
+  l.seconds = seconds;
+  l.elapsed = bench::secondsSince(t0);
+  auto c = readCounts(dir.path());
+  l.offered = last(c, "0_INVITE_Sent");
+  l.completed = last(c, "8_200_Recv");
+  l.shed = last(c, "4_503_Recv");
+  l.failed = r.failed > 0 ? r.failed : 0;
+  l.retrans = last(c, "0_INVITE_Retrans") + last(c, "7_BYE_Retrans") + last(c, "4_503_Retrans") +
+              last(c, "5_200_Retrans") + last(c, "8_200_Retrans");
+  auto perPeriod = [&](const std::string& k) {
+    std::vector<long> out;
+    long prev = 0;
+    auto it = c.find(k);
+    if (it == c.end()) return out;
+    for (long v : it->second) {
+      out.push_back(v - prev);
+      prev = v;
+    }
+    return out;
+  };
+  l.completed_per_s = perPeriod("8_200_Recv");
+  l.shed_per_s = perPeriod("4_503_Recv");
+  if (l.success() < 0.5) {
+    std::fprintf(stderr, "sipp (exit %d): %s\n", r.code,
+                 r.err.substr(0, std::min<size_t>(r.err.size(), 3000)).c_str());
+  }
+  return l;
+}
+
+void show(const char* what, const Load& l) {
+  std::printf(
+      "  %-9s %6.0f/s x %2d s: offered %ld, completed %ld (%.3f %%), shed %ld, failed %ld, "
+      "retransmissions %ld, goodput %.1f/s\n",
+      what, l.rate, l.seconds, l.offered, l.completed, 100.0 * l.success(), l.shed, l.failed,
+      l.retrans, l.goodput());
+  std::fflush(stdout);
+}
+
+// The highest rate of `ladder` a 10 s probe passes with >= 99.9 %, then held
+// for `hold` s (stepping down the ladder when the hold fails).
+Load highestRate(const char* what, const std::string& localIp, const std::string& remote,
+                 const std::vector<double>& ladder, int hold) {
+  size_t best = 0;
+  bool any = false;
+  for (size_t i = 0; i < ladder.size(); ++i) {
+    Load p = offer(localIp, remote, ladder[i], 10);
+    show(what, p);
+    if (p.success() < 0.999) break;
+    best = i;
+    any = true;
+  }
+  if (!any) return offer(localIp, remote, ladder[0], hold);
+  for (size_t i = best + 1; i-- > 0;) {
+    Load h = offer(localIp, remote, ladder[i], hold);
+    show(what, h);
+    if (h.success() >= 0.999 || i == 0) return h;
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------- delay
+
+int udpSocket(const std::string& ip, int port) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends 20 ms PCMU packets of noise (never a code that means zero, so the
+// bytes survive any law round trip) from `fd` for `seconds`, to the address
+// the first packet from the far end came from (symmetric RTP), and times the
+// return of each 8-byte run of what it sent. Returns the per-packet delays in
+// ms (send of the sample -> its return).
+std::vector<double> measureEcho(int fd, int seconds, int warmupSeconds = 0, int phaseMs = 0) {
+  std::mt19937 rng(7);
+  // µ-law codes by loudness, never one of the two codes for zero (the
+  // bytes must come back as they went).
+  std::vector<uint8_t> loud, quiet;
+  for (int c = 0; c < 256; ++c) {
+    if (c == 0x7f || c == 0xff) continue;
+    uint8_t u = static_cast<uint8_t>(~c);
+    int mag = ((((u & 0x0f) << 3) + 0x84) << ((u >> 4) & 7)) - 0x84;
+    (mag < 900 ? quiet : loud).push_back(static_cast<uint8_t>(c));
+  }
+  std::map<uint64_t, std::pair<Clock::time_point, int>> sent;  // 8 bytes -> (sent, offset)
+  std::vector<double> delays;
+  sockaddr_storage peer{};
+  socklen_t peerLen = 0;
+  // Wait for the far end's first packet: that is where to send.
+  for (auto end = Clock::now() + std::chrono::seconds(10); Clock::now() < end && !peerLen;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) > 0) {
+      uint8_t buf[2048];
+      socklen_t len = sizeof peer;
+      if (::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &len) > 0)
+        peerLen = len;
+    }
+  }
+  if (!peerLen) return delays;
+  // Our packets leave `phaseMs` after the gateway's: where they land
+  // between two of the span's 20 ms frames decides how long they wait.
+  std::this_thread::sleep_for(std::chrono::milliseconds(phaseMs));
+  uint16_t seq = 1;
+  uint32_t ts = 0;
+  auto next = Clock::now();
+  // The jitter buffer starts at its initial delay and settles within a
+  // second or two: the figure is the call's steady state after the warm-up.
+  auto measureFrom = next + std::chrono::seconds(warmupSeconds);
+  auto stop = measureFrom + std::chrono::seconds(seconds);
+  while (Clock::now() < stop) {
+    if (Clock::now() >= next) {
+      uint8_t pkt[12 + 160];
+      pkt[0] = 0x80;
+      pkt[1] = 0;  // PCMU
+      pkt[2] = uint8_t(seq >> 8);
+      pkt[3] = uint8_t(seq);
+      for (int i = 0; i < 4; ++i)
+        pkt[4 + i] = uint8_t(ts >> (24 - 8 * i));
+      for (int i = 0; i < 4; ++i)
+        pkt[8 + i] = uint8_t(0x5eed1234u >> (24 - 8 * i));
+      // Talk spurts: 400 ms loud, 600 ms quiet, every second, as speech
+      // has pauses (the jitter buffer gives back delay in quiet moments).
+      const auto& codes = (seq % 50) < 20 ? loud : quiet;
+      for (int i = 0; i < 160; ++i)
+        pkt[12 + i] = codes[rng() % codes.size()];
+      auto now = Clock::now();
+      for (int i = 0; i + 8 <= 160; i += 8) {
+        uint64_t k;
+        std::memcpy(&k, pkt + 12 + i, 8);
+        sent[k] = {now, i};
+      }
+      ::sendto(fd, pkt, sizeof pkt, 0, reinterpret_cast<sockaddr*>(&peer), peerLen);
+      ++seq;
+      ts += 160;
+      next += std::chrono::milliseconds(20);
+    }
+    pollfd p{fd, POLLIN, 0};
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+    if (::poll(&p, 1, static_cast<int>(std::max<long>(0, wait))) <= 0) continue;
+    uint8_t buf[2048];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    auto at = Clock::now();
+    if (n < 12 + 8) continue;
+    // The first 8-byte run found in the payload dates the packet.
+    for (ssize_t i = 12; i + 8 <= n; ++i) {
+      uint64_t k;
+      std::memcpy(&k, buf + i, 8);
+      auto it = sent.find(k);
+      if (it == sent.end()) continue;
+      // The sample at payload offset (i-12) left us at offset it->second of
+      // a packet; the same sample's trip: arrival - departure, corrected
+      // for where it sits in each packet (8 samples per ms).
+      double ms = std::chrono::duration<double, std::milli>(at - it->second.first).count() +
+                  (double(i - 12) - double(it->second.second)) / 8.0;
+      if (at >= measureFrom) delays.push_back(ms);
+      if (std::getenv("OUTPOST_BENCH_TRACE"))
+        std::fprintf(stderr, "%.3f %.1f\n", std::chrono::duration<double>(at - measureFrom).count(),
+                     ms);
+      break;
+    }
+  }
+  return delays;
+}
+
+// The floor: the same sender against a plain UDP echo thread.
+std::vector<double> measureBareEcho(const std::string& ip, int port, int seconds) {
+  int echo = udpSocket(ip, port + 1);
+  int fd = udpSocket(ip, port);
+  std::atomic<bool> stop{false};
+  std::thread t([&] {
+    while (!stop) {
+      pollfd p{echo, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      uint8_t buf[2048];
+      sockaddr_storage from{};
+      socklen_t len = sizeof from;
+      ssize_t n = ::recvfrom(echo, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n > 0) ::sendto(echo, buf, n, 0, reinterpret_cast<sockaddr*>(&from), len);
+    }
+  });
+  // Prime: the echo side speaks first, as the gateway does.
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip.c_str(), &to.sin_addr);
+  uint8_t hello[20] = {0x80};
+  ::sendto(echo, hello, sizeof hello, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  auto d = measureEcho(fd, seconds);
+  stop = true;
+  t.join();
+  ::close(fd);
+  ::close(echo);
+  return d;
+}
+
+}  // namespace
+
+int main() {
+  // Paths to outpostd, pstn-sim and the sipp scenarios stay right when the
+  // load runs change folder.
+  if (!std::getenv("OUTPOST_BUILDDIR"))
+    setenv("OUTPOST_BUILDDIR", std::filesystem::current_path().c_str(), 1);
+  const int hold = envInt("OUTPOST_BENCH_HOLD_S", 60);
+  const std::string holdNote = "held " + std::to_string(hold) + " s";
+
+  // OUTPOST_BENCH_ONLY=delay measures the added delay alone.
+  const char* only = std::getenv("OUTPOST_BENCH_ONLY");
+  const bool load = !only || std::string(only) != "delay";
+
+  // ---- calls per second: the bare sipp baseline first.
+  std::printf("calls per second (answer, then immediate BYE; >= 99.9 %% answered and ended)\n");
+  Load bare;
+  if (load) {
+    std::string ip = testLoopback(20);
+    int port = testPort(20);
+    TempDir d;
+    SippOptions uas;
+    uas.scenario = "uas";
+    uas.local_ip = ip;
+    uas.local_port = port;
+    uas.timeout_s = 3600;
+    uas.calls = 100000000;  // serve every run of the search
+    auto p = startSipp(uas, d);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::vector<double> ladder = {200, 400, 800, 1200, 1600, 2000, 2500};
+    if (envInt("OUTPOST_BENCH_SKIP_BARE", 0)) ladder = {200};
+    bare = highestRate("bare sipp", ip, ip + ":" + std::to_string(port), ladder, hold);
+    p->stop(std::chrono::milliseconds(3000));
+  }
+
+  GatewayOptions go;
+  go.spans = 16;
+  go.quiet = true;
+  go.pstn_rules = "3125557150 answer media=echo\n. answer\n";
+  go.calls_section = "[calls]\nring_timeout = 20s\n";
+  Load peak, over, after;
+  std::vector<double> delays, floor;
+  {
+    GatewayHarness gw(go);
+    if (load) {
+      peak = highestRate("gateway", gw.ip(), gw.sipAddress(),
+                         {200, 400, 600, 800, 1000, 1200, 1400, 1600, 2000, 2400}, hold);
+      bench::record("gateway.calls_per_second", peak.goodput(), "calls/s", bare.goodput(),
+                    "sipp -> outpostd -> 16 emulated T1 -> pstn-sim, " + holdNote + ", " +
+                        std::to_string(peak.completed) + "/" + std::to_string(peak.offered) +
+                        " completed; baseline sipp -> bare sipp uas");
+      bench::record("gateway.calls_success_at_peak", 100.0 * peak.success(), "%", 0,
+                    "at " + std::to_string(int(peak.rate)) + " calls/s offered");
+
+      // ---- overload: twice the peak for 30 s, then the peak again.
+      std::printf("overload: %.0f calls/s for 30 s, then %.0f calls/s\n", 2 * peak.rate, peak.rate);
+      over = offer(gw.ip(), gw.sipAddress(), 2 * peak.rate, 30);
+      show("overload", over);
+      after = offer(gw.ip(), gw.sipAddress(), peak.rate, 15);
+      show("after", after);
+      int recovered = -1;
+      for (size_t s = 0; s < after.shed_per_s.size(); ++s) {
+        bool clean = true;
+        for (size_t k = s; k < after.shed_per_s.size(); ++k)
+          clean = clean && after.shed_per_s[k] == 0;
+        if (clean) {
+          recovered = static_cast<int>(s);
+          break;
+        }
+      }
+      bench::record("gateway.overload_goodput", over.goodput(), "calls/s", peak.goodput(),
+                    "2x peak offered for 30 s; ratio to the peak goodput (goal >= 0.90); shed " +
+                        std::to_string(over.shed) + " with 503 + Retry-After, failed " +
+                        std::to_string(over.failed));
+      bench::record("gateway.overload_retransmissions_per_call",
+                    over.offered ? double(over.retrans) / double(over.offered) : 0, "retrans/call",
+                    peak.offered ? double(peak.retrans) / double(peak.offered) : 0,
+                    "SIP retransmissions seen by sipp per offered call; baseline at the peak rate");
+      bench::record("gateway.overload_recovery", recovered < 0 ? 99 : recovered, "s", 0,
+                    "seconds at the peak rate after the overload until no call is shed (goal <= 5; "
+                    "99: never within 15 s); after: " +
+                        std::to_string(after.completed) + "/" + std::to_string(after.offered));
+    }
+
+    // ---- added delay through the gateway: one call, PCMU, pstn-sim echoes.
+    std::printf("added delay (RTP -> B-channel -> pstn-sim echo -> RTP)\n");
+    // Four calls, each with our packets at another phase against the
+    // span's frames (a real far end's phase is anyone's guess): 3 s to
+    // settle, then 5 s measured.
+    for (int phase : {2, 7, 12, 17}) {
+      int rtpPort = testPort(40 + phase);
+      int fd = udpSocket(gw.ip(), rtpPort);
+      std::thread sipp([&] {
+        SippOptions o = gw.callOptions("+13125557150", rtpPort, 10000, "0");
+        o.local_port = gw.hqPort() + 3;
+        gw.sippCall(o);
+      });
+      auto d = measureEcho(fd, 5, 3, phase);
+      std::printf("  phase %2d ms: %zu packets, median %.1f ms, p99 %.1f ms\n", phase, d.size(),
+                  bench::percentile(d, 50), bench::percentile(d, 99));
+      delays.insert(delays.end(), d.begin(), d.end());
+      sipp.join();
+      ::close(fd);
+    }
+  }
+  floor = measureBareEcho(testLoopback(21), testPort(41), 10);
+  std::printf("  %zu packets through the gateway, %zu through a bare echo\n", delays.size(),
+              floor.size());
+  bench::record(
+      "gateway.delay_round_trip_median", bench::percentile(delays, 50), "ms",
+      bench::percentile(floor, 50),
+      "RTP -> jitter buffer -> B-channel -> pstn-sim echo -> RTP; baseline bare UDP echo");
+  bench::record("gateway.delay_round_trip_p99", bench::percentile(delays, 99), "ms",
+                bench::percentile(floor, 99), "goal < 45 ms");
+  return delays.empty() || (load && peak.offered == 0) ? 1 : 0;
+}
