@@ -16,7 +16,7 @@ PACKAGES := \
 	libpri-dev dahdi-source libtonezone-dev \
 	libsofia-sip-ua-dev libspandsp-dev libsqlite3-dev \
 	libboost-test-dev nlohmann-json3-dev \
-	tshark sip-tester
+	tshark sip-tester openssl
 
 .DEFAULT_GOAL := build
 .PHONY: deps build all check check-asan run bench clean distclean distcheck help

@@ -2,7 +2,9 @@
 // INVITE/200/ACK/BYE and CANCEL paths as the call control sees them.
 #define BOOST_TEST_MODULE sip_agent
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 #include <future>
+#include <sstream>
 
 #include "core/event_loop.hpp"
 #include "gateway/sip_agent.hpp"
@@ -139,6 +141,72 @@ BOOST_AUTO_TEST_CASE(rejection_carries_the_status_we_chose) {
   auto r = sipp(o);
   BOOST_TEST(r.ok(), r.out << r.err);
   BOOST_TEST(agent->legCount() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(tls)
+
+// With a certificate configured the agent also listens for TLS (sips:).
+// sipp here is built without TLS, so openssl s_client carries one OPTIONS
+// request over a real TLS session and reads the answer.
+BOOST_AUTO_TEST_CASE(a_configured_certificate_opens_a_tls_listener_that_answers) {
+  core::SofiaInit su;
+  core::EventLoop loop;
+  TempDir dir;
+  std::string ip = testLoopback(4);
+  int port = testPort(4), tlsPort = testPort(5);
+  auto gen = run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                  "/CN=" + ip, "-keyout", dir.file("key.pem"), "-out", dir.file("cert.pem")},
+                 30000ms);
+  BOOST_REQUIRE_MESSAGE(gen.code == 0, gen.err);
+  auto slurp = [&](const std::string& f) {
+    std::ifstream in(dir.file(f));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  // Sofia's layout: agent.pem holds the key and the certificate.
+  dir.write("agent.pem", slurp("key.pem") + slurp("cert.pem"));
+  dir.write("cafile.pem", slurp("cert.pem"));
+
+  Recorder rec;
+  gateway::SipConfig cfg;
+  cfg.settings.listen = {ip, port};
+  cfg.settings.tls = true;
+  cfg.settings.tls_port = tlsPort;
+  cfg.settings.certificate_dir = dir.path();
+  gateway::SipPeer hq;
+  hq.name = "hq";
+  hq.address = {ip, port + 10};
+  // s_client cannot choose its source address: loopback connections come
+  // from 127.0.0.1.
+  hq.allow_from = *core::parseCidrList("127.0.0.0/8");
+  hq.context = "hq";
+  cfg.peers.push_back(hq);
+  gateway::SipAgent agent(loop, cfg, rec);
+  rec.agent = &agent;
+  BOOST_REQUIRE(agent.start().isOk());
+
+  std::string target = ip + ":" + std::to_string(tlsPort);
+  std::string req = "OPTIONS sips:" + target +
+                    " SIP/2.0\r\n"
+                    "Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK-tls-1\r\n"
+                    "From: <sips:hq@127.0.0.1>;tag=t1\r\n"
+                    "To: <sips:" +
+                    target +
+                    ">\r\n"
+                    "Call-ID: tls-options-1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+                    "Content-Length: 0\r\n\r\n";
+  dir.write("req.txt", req);
+  std::string cmd = "(cat '" + dir.file("req.txt") + "'; sleep 2) | openssl s_client -connect " +
+                    target + " -quiet -no_ign_eof 2>&1";
+  auto fut = std::async(std::launch::async, [&] { return run({"/bin/sh", "-c", cmd}, 20000ms); });
+  loop.runUntil([&] { return fut.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
+                std::chrono::seconds(25));
+  auto r = fut.get();
+  BOOST_TEST(r.out.find("SIP/2.0 200") != std::string::npos, r.out << r.err);
+  BOOST_TEST(r.out.find("Call-ID: tls-options-1") != std::string::npos, r.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
