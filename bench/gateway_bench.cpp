@@ -11,10 +11,15 @@
 // - added delay: RTP in -> B-channel -> pstn-sim echo -> B-channel -> RTP
 //   out, per packet, median and p99; baseline: the same socket path with a
 //   plain UDP echo in place of the gateway (the floor of the measurement).
+// - media capacity: N concurrent calls, RTP both ways, DTMF detection on
+//   every channel, pstn-sim echoing on one T1 per 23 calls; the highest N
+//   with no packet out of the gateway a frame late and p99.9 lateness under
+//   5 ms, and outpostd's CPU per call. No baseline: the load generator and
+//   pstn-sim share the two cores with the gateway, so this is a floor.
 //
 // OUTPOST_BENCH_HOLD_S shortens the hold (for trying things out); the
 // figures in results.json say which hold they were measured with.
-// OUTPOST_BENCH_ONLY=delay skips the load; OUTPOST_BENCH_SKIP_BARE=1 skips
+// OUTPOST_BENCH_ONLY=load|delay|media runs one part; OUTPOST_BENCH_SKIP_BARE=1 skips
 // the bare sipp search; OUTPOST_BENCH_TRACE=1 prints every packet's delay
 // (seconds since the measurement began, ms) on stderr.
 #include <arpa/inet.h>
@@ -23,12 +28,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -317,6 +325,255 @@ std::vector<double> measureBareEcho(const std::string& ip, int port, int seconds
   return d;
 }
 
+// ---------------------------------------------------------------- media capacity
+
+// The SIP side's audio for many calls at once on one socket: every call's
+// SDP names the same address, so the gateway sends all of them here, each
+// from its own port; we answer each port with a 20 ms PCMU stream (symmetric
+// RTP) and time every packet that arrives by the kernel's receive stamp.
+class RtpCrowd {
+ public:
+  RtpCrowd(const std::string& ip, int port) : fd_(udpSocket(ip, port)) {
+    int on = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    int buf = 8 << 20;
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~RtpCrowd() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  size_t streams() {
+    std::lock_guard<std::mutex> l(m_);
+    return streams_.size();
+  }
+  // Starts (or restarts) the measurement window.
+  void measure(bool on) {
+    std::lock_guard<std::mutex> l(m_);
+    measuring_ = on;
+    if (on) {
+      for (auto& [port, st] : streams_) {
+        st.offsets.clear();
+        st.seq0 = -1;
+      }
+    }
+  }
+  struct Figures {
+    size_t streams = 0, packets = 0, late = 0;
+    double p999 = 0, max = 0;
+  };
+  // Lateness of each packet against the best the same stream managed: the
+  // packet's arrival minus (first arrival + 20 ms per sequence number), less
+  // the smallest such offset of its stream.
+  Figures figures() {
+    std::lock_guard<std::mutex> l(m_);
+    Figures f;
+    std::vector<double> all;
+    for (auto& [port, st] : streams_) {
+      if (st.offsets.empty()) continue;
+      ++f.streams;
+      double best = *std::min_element(st.offsets.begin(), st.offsets.end());
+      for (double o : st.offsets) {
+        double late = o - best;
+        all.push_back(late);
+        if (late > 20.0) ++f.late;
+      }
+    }
+    f.packets = all.size();
+    f.p999 = bench::percentile(all, 99.9);
+    f.max = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
+    return f;
+  }
+
+ private:
+  struct Stream {
+    sockaddr_in to{};
+    uint16_t seq = 0;
+    uint32_t ts = 0;
+    int64_t seq0 = -1;  // extended sequence of the first measured packet
+    int64_t ext = -1;   // extended sequence of the last one
+    double t0 = 0;
+    std::vector<double> offsets;
+  };
+
+  void run() {
+    constexpr int kBatch = 64;
+    std::array<std::array<uint8_t, 256>, kBatch> bufs{};
+    std::array<std::array<char, 128>, kBatch> ctl{};
+    std::array<sockaddr_in, kBatch> from{};
+    std::array<iovec, kBatch> iov{};
+    std::array<mmsghdr, kBatch> msgs{};
+    auto next = Clock::now();
+    uint8_t payload[160];
+    std::memset(payload, 0xd5, sizeof payload);  // a quiet, non-zero level
+    while (!stop_) {
+      // Receive until the next 20 ms send tick.
+      for (;;) {
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+        if (wait.count() <= 0) break;
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) continue;
+        for (int i = 0; i < kBatch; ++i) {
+          iov[i] = {bufs[i].data(), bufs[i].size()};
+          msgs[i].msg_hdr = {};
+          msgs[i].msg_hdr.msg_name = &from[i];
+          msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+          msgs[i].msg_hdr.msg_iov = &iov[i];
+          msgs[i].msg_hdr.msg_iovlen = 1;
+          msgs[i].msg_hdr.msg_control = ctl[i].data();
+          msgs[i].msg_hdr.msg_controllen = ctl[i].size();
+        }
+        int n = ::recvmmsg(fd_, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+        std::lock_guard<std::mutex> l(m_);
+        for (int i = 0; i < n; ++i) {
+          if (msgs[i].msg_len < 12) continue;
+          double at = 0;
+          for (cmsghdr* c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c;
+               c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+              timespec t;
+              std::memcpy(&t, CMSG_DATA(c), sizeof t);
+              at = double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+            }
+          }
+          Stream& st = streams_[ntohs(from[i].sin_port)];
+          st.to = from[i];
+          if (!measuring_ || at == 0) continue;
+          uint16_t seq = uint16_t(bufs[i][2] << 8 | bufs[i][3]);
+          if (st.seq0 < 0) {
+            st.seq0 = st.ext = seq;
+            st.t0 = at;
+          } else {
+            int16_t d = int16_t(uint16_t(seq - uint16_t(st.ext)));
+            st.ext += d;
+          }
+          st.offsets.push_back(at - st.t0 - 20.0 * double(st.ext - st.seq0));
+        }
+      }
+      // Send one packet to every stream, in batches.
+      next += std::chrono::milliseconds(20);
+      std::vector<std::array<uint8_t, 172>> out;
+      std::vector<sockaddr_in> dest;
+      {
+        std::lock_guard<std::mutex> l(m_);
+        out.resize(streams_.size());
+        dest.reserve(streams_.size());
+        size_t k = 0;
+        for (auto& [port, st] : streams_) {
+          auto& pkt = out[k++];
+          pkt[0] = 0x80;
+          pkt[1] = 0;
+          pkt[2] = uint8_t(st.seq >> 8);
+          pkt[3] = uint8_t(st.seq);
+          for (int i = 0; i < 4; ++i)
+            pkt[4 + i] = uint8_t(st.ts >> (24 - 8 * i));
+          for (int i = 0; i < 4; ++i)
+            pkt[8 + i] = uint8_t(uint32_t(port) >> (24 - 8 * i));
+          std::memcpy(pkt.data() + 12, payload, 160);
+          ++st.seq;
+          st.ts += 160;
+          dest.push_back(st.to);
+        }
+      }
+      for (size_t i = 0; i < out.size(); i += kBatch) {
+        size_t n = std::min<size_t>(kBatch, out.size() - i);
+        std::array<mmsghdr, kBatch> sm{};
+        std::array<iovec, kBatch> sv{};
+        for (size_t j = 0; j < n; ++j) {
+          sv[j] = {out[i + j].data(), out[i + j].size()};
+          sm[j].msg_hdr.msg_name = &dest[i + j];
+          sm[j].msg_hdr.msg_namelen = sizeof dest[i + j];
+          sm[j].msg_hdr.msg_iov = &sv[j];
+          sm[j].msg_hdr.msg_iovlen = 1;
+        }
+        ::sendmmsg(fd_, sm.data(), static_cast<unsigned>(n), 0);
+      }
+    }
+  }
+
+  int fd_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex m_;
+  bool measuring_ = false;
+  std::map<uint16_t, Stream> streams_;
+};
+
+double processCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::stringstream ss(text.substr(close + 2));
+  std::string f;
+  std::vector<std::string> fields;
+  while (ss >> f)
+    fields.push_back(f);
+  // utime and stime are fields 14 and 15 of the whole line (11 and 12 here).
+  if (fields.size() < 13) return 0;
+  return (std::stod(fields[11]) + std::stod(fields[12])) / double(sysconf(_SC_CLK_TCK));
+}
+
+struct MediaStep {
+  int calls = 0;
+  size_t streams = 0;
+  RtpCrowd::Figures f;
+  double cpu_per_call = 0;  // fraction of a core
+  bool passed() const {
+    return streams >= size_t(calls) && f.late == 0 && f.p999 < 5.0 && f.packets > 0;
+  }
+};
+
+// `calls` concurrent calls through the gateway: sipp places them (100/s),
+// pstn-sim answers and echoes on ceil(calls/23) spans, the crowd sends and
+// times the audio; 10 s measured once every call's audio flows.
+MediaStep mediaStep(int calls) {
+  MediaStep step;
+  step.calls = calls;
+  GatewayOptions go;
+  go.spans = (calls + 22) / 23;
+  go.quiet = true;
+  go.pstn_rules = ". answer media=echo\n";
+  // Media threads stay at normal priority here: real-time ones starve
+  // pstn-sim, which is the line clock (tried: a frame late on 250 calls).
+  GatewayHarness gw(go);
+  int port = testPort(60);
+  RtpCrowd crowd(gw.ip(), port);
+  if (!crowd.ok()) return step;
+  const int setupS = calls / 100 + 1, measureS = 10;
+  SippOptions o = gw.callOptions("+13125551234", port, (setupS + measureS + 20) * 1000, "0");
+  o.calls = calls;
+  o.rate = 100;
+  o.limit = calls;
+  o.timeout_s = setupS * 2 + measureS + 60;
+  auto sipp = std::async(std::launch::async, [&] { return gw.sippCall(o); });
+  eventually([&] { return crowd.streams() >= size_t(calls); },
+             std::chrono::milliseconds((setupS + 15) * 1000));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  crowd.measure(true);
+  double cpu0 = processCpuSeconds(gw.outpostd().pid());
+  auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(measureS));
+  double cpu = processCpuSeconds(gw.outpostd().pid()) - cpu0;
+  double wall = bench::secondsSince(t0);
+  crowd.measure(false);
+  step.f = crowd.figures();
+  step.streams = crowd.streams();
+  step.cpu_per_call = calls ? cpu / wall / calls : 0;
+  sipp.get();
+  std::printf(
+      "  %5d calls: %zu streams, %zu packets, late %zu, lateness p99.9 %.2f ms, max %.2f "
+      "ms, outpostd %.2f cores (%.3f %% of a core per call)\n",
+      calls, step.streams, step.f.packets, step.f.late, step.f.p999, step.f.max, cpu / wall,
+      100.0 * step.cpu_per_call);
+  std::fflush(stdout);
+  return step;
+}
+
 }  // namespace
 
 int main() {
@@ -327,12 +584,33 @@ int main() {
   const int hold = envInt("OUTPOST_BENCH_HOLD_S", 60);
   const std::string holdNote = "held " + std::to_string(hold) + " s";
 
-  // OUTPOST_BENCH_ONLY=delay measures the added delay alone.
+  // OUTPOST_BENCH_ONLY=load|delay|media runs one part alone.
   const char* only = std::getenv("OUTPOST_BENCH_ONLY");
-  const bool load = !only || std::string(only) != "delay";
+  const std::string part = only ? only : "";
+  const bool load = part.empty() || part == "load";
+  const bool delay = part.empty() || part == "delay";
+  const bool media = part.empty() || part == "media";
+
+  if (media) {
+    std::printf("media capacity (calls with RTP both ways, DTMF detection, pstn-sim echo)\n");
+    MediaStep best;
+    for (int calls : {250, 500, 750, 1000, 1250, 1500}) {
+      MediaStep st = mediaStep(calls);
+      if (!st.passed()) break;
+      best = st;
+    }
+    bench::record("gateway.media_concurrent_calls", best.calls, "calls", 0,
+                  "highest count with every call's audio flowing, no packet a frame late and "
+                  "p99.9 lateness < 5 ms; one T1 per 23 calls; goal >= 1000");
+    bench::record("gateway.media_lateness_p999", best.f.p999, "ms", 0,
+                  "at the highest passing count, RTP out of the gateway by kernel timestamp");
+    bench::record("gateway.media_cpu_per_call", 100.0 * best.cpu_per_call, "% of a core", 0,
+                  "outpostd's CPU over the measured 10 s, per call");
+  }
 
   // ---- calls per second: the bare sipp baseline first.
-  std::printf("calls per second (answer, then immediate BYE; >= 99.9 %% answered and ended)\n");
+  if (load)
+    std::printf("calls per second (answer, then immediate BYE; >= 99.9 %% answered and ended)\n");
   Load bare;
   if (load) {
     std::string ip = testLoopback(20);
@@ -352,6 +630,7 @@ int main() {
     p->stop(std::chrono::milliseconds(3000));
   }
 
+  if (!load && !delay) return 0;
   GatewayOptions go;
   go.spans = 16;
   go.quiet = true;
@@ -388,8 +667,10 @@ int main() {
         }
       }
       bench::record("gateway.overload_goodput", over.goodput(), "calls/s", peak.goodput(),
-                    "2x peak offered for 30 s; ratio to the peak goodput (goal >= 0.90); shed " +
-                        std::to_string(over.shed) + " with 503 + Retry-After, failed " +
+                    "2x peak offered for 30 s; ratio to the peak goodput (goal >= 0.90); 503s " +
+                        std::to_string(over.shed) +
+                        ", failed calls (503 without Retry-After: channels "
+                        "exhausted, cause 34) " +
                         std::to_string(over.failed));
       bench::record("gateway.overload_retransmissions_per_call",
                     over.offered ? double(over.retrans) / double(over.offered) : 0, "retrans/call",
@@ -402,11 +683,12 @@ int main() {
     }
 
     // ---- added delay through the gateway: one call, PCMU, pstn-sim echoes.
-    std::printf("added delay (RTP -> B-channel -> pstn-sim echo -> RTP)\n");
+    if (delay) std::printf("added delay (RTP -> B-channel -> pstn-sim echo -> RTP)\n");
     // Four calls, each with our packets at another phase against the
     // span's frames (a real far end's phase is anyone's guess): 3 s to
     // settle, then 5 s measured.
     for (int phase : {2, 7, 12, 17}) {
+      if (!delay) break;
       int rtpPort = testPort(40 + phase);
       int fd = udpSocket(gw.ip(), rtpPort);
       std::thread sipp([&] {
@@ -422,13 +704,15 @@ int main() {
       ::close(fd);
     }
   }
+  if (!delay) return load && peak.offered == 0 ? 1 : 0;
   floor = measureBareEcho(testLoopback(21), testPort(41), 10);
   std::printf("  %zu packets through the gateway, %zu through a bare echo\n", delays.size(),
               floor.size());
   bench::record(
       "gateway.delay_round_trip_median", bench::percentile(delays, 50), "ms",
       bench::percentile(floor, 50),
-      "RTP -> jitter buffer -> B-channel -> pstn-sim echo -> RTP; baseline bare UDP echo");
+      "RTP -> jitter buffer -> B-channel -> pstn-sim echo -> RTP, talk spurts, 4 phases, after "
+      "3 s settling; baseline bare UDP echo");
   bench::record("gateway.delay_round_trip_p99", bench::percentile(delays, 99), "ms",
                 bench::percentile(floor, 99), "goal < 45 ms");
   return delays.empty() || (load && peak.offered == 0) ? 1 : 0;
