@@ -579,8 +579,10 @@ MediaStep mediaStep(int calls) {
 int main() {
   // Paths to outpostd, pstn-sim and the sipp scenarios stay right when the
   // load runs change folder.
-  if (!std::getenv("OUTPOST_BUILDDIR"))
-    setenv("OUTPOST_BUILDDIR", std::filesystem::current_path().c_str(), 1);
+  for (const char* var : {"OUTPOST_BUILDDIR", "OUTPOST_SRCDIR"}) {
+    const char* v = std::getenv(var);
+    setenv(var, std::filesystem::absolute(v ? v : ".").lexically_normal().c_str(), 1);
+  }
   const int hold = envInt("OUTPOST_BENCH_HOLD_S", 60);
   const std::string holdNote = "held " + std::to_string(hold) + " s";
 
