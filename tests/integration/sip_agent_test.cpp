@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(a_configured_certificate_opens_a_tls_listener_that_answers)
                     "Call-ID: tls-options-1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
                     "Content-Length: 0\r\n\r\n";
   dir.write("req.txt", req);
-  std::string cmd = "(cat '" + dir.file("req.txt") + "'; sleep 2) | openssl s_client -connect " +
+  std::string cmd = "(cat '" + dir.file("req.txt") + "'; sleep 4) | openssl s_client -connect " +
                     target + " -quiet -no_ign_eof 2>&1";
   auto fut = std::async(std::launch::async, [&] { return run({"/bin/sh", "-c", cmd}, 20000ms); });
   loop.runUntil([&] { return fut.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
