@@ -2,6 +2,9 @@
 // gathers into build/bench/results.json. Single-threaded use.
 #pragma once
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,6 +36,29 @@ inline void record(const std::string& name, double value, const std::string& uni
                       {"ratio", baseline != 0 ? nlohmann::json(ratio) : nlohmann::json()},
                       {"detail", detail}};
   std::ofstream(path, std::ios::app) << j.dump() << "\n";
+}
+
+// CPU time (user + system) of this process, for "CPU per call" figures.
+inline double cpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU time of another process (from /proc/PID/stat), 0 when it is gone.
+inline double cpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the ")" that ends the command name: state is the first,
+  // utime and stime the 12th and 13th.
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  unsigned long utime = 0, stime = 0;
+  if (std::sscanf(text.c_str() + close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                  &utime, &stime) != 2)
+    return 0;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 inline double secondsSince(std::chrono::steady_clock::time_point t) {

@@ -42,6 +42,7 @@
 #include <thread>
 
 #include "bench/bench.hpp"
+#include "core/strings.hpp"
 #include "tests/support/gateway.hpp"
 #include "tests/support/sipp.hpp"
 
@@ -56,15 +57,6 @@ int envInt(const char* name, int dflt) {
   return v && *v ? std::atoi(v) : dflt;
 }
 
-std::vector<std::string> splitSemi(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, ';'))
-    out.push_back(f);
-  return out;
-}
-
 // sipp's -trace_counts file (cumulative counts per message of the scenario,
 // one row per -fd period): column name -> values per row.
 std::map<std::string, std::vector<long>> readCounts(const std::string& dir) {
@@ -75,9 +67,9 @@ std::map<std::string, std::vector<long>> readCounts(const std::string& dir) {
     std::ifstream in(e.path());
     std::string header, line;
     std::getline(in, header);
-    auto names = splitSemi(header);
+    auto names = core::split(header, ';', false);
     while (std::getline(in, line)) {
-      auto f = splitSemi(line);
+      auto f = core::split(line, ';', false);
       for (size_t i = 2; i < names.size() && i < f.size(); ++i)
         cols[names[i]].push_back(std::atol(f[i].c_str()));
     }
@@ -503,21 +495,6 @@ class RtpCrowd {
   std::map<uint16_t, Stream> streams_;
 };
 
-double processCpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::stringstream ss(text.substr(close + 2));
-  std::string f;
-  std::vector<std::string> fields;
-  while (ss >> f)
-    fields.push_back(f);
-  // utime and stime are fields 14 and 15 of the whole line (11 and 12 here).
-  if (fields.size() < 13) return 0;
-  return (std::stod(fields[11]) + std::stod(fields[12])) / double(sysconf(_SC_CLK_TCK));
-}
-
 struct MediaStep {
   int calls = 0;
   size_t streams = 0;
@@ -555,10 +532,10 @@ MediaStep mediaStep(int calls) {
              std::chrono::milliseconds((setupS + 15) * 1000));
   std::this_thread::sleep_for(std::chrono::seconds(2));
   crowd.measure(true);
-  double cpu0 = processCpuSeconds(gw.outpostd().pid());
+  double cpu0 = bench::cpuSeconds(gw.outpostd().pid());
   auto t0 = Clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(measureS));
-  double cpu = processCpuSeconds(gw.outpostd().pid()) - cpu0;
+  double cpu = bench::cpuSeconds(gw.outpostd().pid()) - cpu0;
   double wall = bench::secondsSince(t0);
   crowd.measure(false);
   step.f = crowd.figures();

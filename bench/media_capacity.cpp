@@ -28,13 +28,6 @@ using outpost::core::TimePoint;
 
 namespace {
 
-double cpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 // The synthetic B-channels of one media thread.
 struct Driver {
   std::vector<BridgeId> ids;
@@ -138,7 +131,7 @@ StepResult runStep(outpost::core::EventLoop& loop, int n, const std::string& add
   loop.runUntil([] { return false; }, 1500ms);  // warm up: jitter buffers settle
   for (unsigned t = 0; t < 2; ++t)
     engine.thread(t).runSync([&](MediaThread&) { drivers[t]->measuring = true; });
-  double cpu0 = cpuSeconds();
+  double cpu0 = outpost::bench::cpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   loop.runUntil([] { return false; },
                 std::chrono::milliseconds(static_cast<int>(measureSeconds * 1000)));
@@ -148,7 +141,7 @@ StepResult runStep(outpost::core::EventLoop& loop, int n, const std::string& add
       mt.cancel(timers[t]);
     });
   double wall = outpost::bench::secondsSince(t0);
-  double cpu = cpuSeconds() - cpu0;
+  double cpu = outpost::bench::cpuSeconds() - cpu0;
   StepResult r;
   r.bridges = n;
   std::vector<double> all;

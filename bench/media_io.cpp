@@ -106,8 +106,9 @@ int main() {
                          "sendto+recv, 500 socket pairs, 172-byte packets");
   outpost::bench::record("media.io.batched_per_packet", b, "us", u,
                          "sendmmsg+recvmmsg x16 on one socket pair; baseline unbatched");
-  outpost::bench::record("media.io.bridge_ptime20_per_packet", c20, "us", u,
-                         "per-call sockets: one sendto (sendmmsg for more) + one recvmmsg per call per tick");
+  outpost::bench::record(
+      "media.io.bridge_ptime20_per_packet", c20, "us", u,
+      "per-call sockets: one sendto (sendmmsg for more) + one recvmmsg per call per tick");
   outpost::bench::record("media.io.bridge_ptime10_per_packet", c10, "us", u,
                          "per-call sockets, two packets per syscall");
   return 0;

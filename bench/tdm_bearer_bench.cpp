@@ -15,7 +15,6 @@
 #include <cstring>
 
 #include "bench/bench.hpp"
-#include "bench/tdm_bench_common.hpp"
 #include "core/event_loop.hpp"
 #include "core/handle.hpp"
 #include "core/log.hpp"

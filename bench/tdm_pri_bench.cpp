@@ -15,7 +15,6 @@
 #include <initializer_list>
 
 #include "bench/bench.hpp"
-#include "bench/tdm_bench_common.hpp"
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "tdm/emulated_span.hpp"

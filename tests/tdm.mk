@@ -42,8 +42,7 @@ UNIT_TESTS += tests/unit/pstn_sim_rules_test
 
 # Benchmarks of tdm/ (make bench).
 noinst_PROGRAMS += bench/tdm_pri_bench
-bench_tdm_pri_bench_SOURCES = bench/tdm_pri_bench.cpp bench/tdm_bench_common.hpp \
-	tests/support/process.cpp
+bench_tdm_pri_bench_SOURCES = bench/tdm_pri_bench.cpp tests/support/process.cpp
 bench_tdm_pri_bench_LDADD = tdm/libtdm.a core/libcore.a $(OUTPOST_SYS_LIBS)
 BENCHMARKS += bench/tdm_pri_bench
 noinst_PROGRAMS += bench/tdm_bearer_bench
