@@ -714,6 +714,7 @@ core::ControlReply PstnSim::cmdJunk(const core::ControlRequest& r) {
     if (!n) return fail("--seed " + *v + ": not a number");
     seed = static_cast<uint32_t>(*n);
   }
+  tdm::EmulatedSpan* line = stack_.emulated(*span);
   std::mt19937 rng(seed);
   auto byte = [&] { return static_cast<uint8_t>(rng()); };
   int sent = 0;
@@ -738,7 +739,7 @@ core::ControlReply PstnSim::cmdJunk(const core::ControlRequest& r) {
           f.push_back(byte());
         break;
     }
-    if (stack_.emulated(*span)->sendFrame(f)) ++sent;
+    if (line->sendFrame(f)) ++sent;
   }
   // A full socket refuses the rest of the burst: they count as dropped.
   return core::ControlReply::success({{"span", *span}, {"sent", sent}, {"dropped", *count - sent}});
