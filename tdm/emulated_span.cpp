@@ -634,6 +634,16 @@ bool EmulatedSpan::sendFrame(std::span<const uint8_t> frame) {
   return true;
 }
 
+bool EmulatedSpan::waitLineWritable(int timeout_ms) const {
+  if (!line_) return false;
+  pollfd p{line_->fd.get(), POLLOUT, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, timeout_ms);
+  } while (n < 0 && errno == EINTR);
+  return n == 1 && (p.revents & POLLOUT) != 0;
+}
+
 bool EmulatedSpan::sendMsg(int fd, std::span<const uint8_t> msg) {
   ssize_t n = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   return n == static_cast<ssize_t>(msg.size());

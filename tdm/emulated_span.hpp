@@ -76,6 +76,10 @@ class EmulatedSpan final : public SpanBackend {
   // Q.921 notices the loss by its own timers (T200, T203, N200).
   void setDchannelBlocked(bool blocked) { dchannel_blocked_ = blocked; }
   bool dchannelBlocked() const { return dchannel_blocked_; }
+  // For a test far end that floods the D-channel faster than the other side
+  // reads it: blocks the calling thread until the line socket takes another
+  // frame or timeout_ms passes. False when there is no line or it timed out.
+  bool waitLineWritable(int timeout_ms) const;
 
  private:
   struct Conn {

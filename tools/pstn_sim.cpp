@@ -739,9 +739,13 @@ core::ControlReply PstnSim::cmdJunk(const core::ControlRequest& r) {
           f.push_back(byte());
         break;
     }
+    // A real D-channel delivers a burst at line rate; here the socket fills
+    // faster than the far end reads, so wait (bounded) for room rather than
+    // count a frame the other side never had the chance to see.
+    line->waitLineWritable(2000);
     if (line->sendFrame(f)) ++sent;
   }
-  // A full socket refuses the rest of the burst: they count as dropped.
+  // What the socket still refused after the wait counts as dropped.
   return core::ControlReply::success({{"span", *span}, {"sent", sent}, {"dropped", *count - sent}});
 }
 

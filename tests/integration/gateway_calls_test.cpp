@@ -549,8 +549,9 @@ BOOST_AUTO_TEST_CASE(a_burst_of_junk_dchannel_frames_leaves_the_gateway_serving)
   auto reply = gw.pstnEvent("reply", {{"command", "junk 3000 --seed 11"}});
   BOOST_REQUIRE(reply);
   BOOST_TEST((*reply)["ok"] == true, reply->dump());
-  // As many as the socket takes at once (the rest would block: dropped).
-  BOOST_TEST((*reply)["result"]["sent"].get<int>() >= 1000, reply->dump());
+  // pstn-sim waits for room in the socket, so the whole burst reaches the
+  // gateway however slowly it reads on a loaded machine.
+  BOOST_TEST((*reply)["result"]["sent"].get<int>() == 3000, reply->dump());
   // Whatever Q.921 made of it (it may reset the link), the gateway is alive,
   // answers its control socket, and the span carries new calls.
   BOOST_TEST(gw.outpostd().running());
