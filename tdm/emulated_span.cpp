@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "core/log.hpp"
@@ -106,7 +107,16 @@ class EmulatedBearer final : public BearerPort {
     if (clocking_ == Clocking::kMaster) {
       timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
       // The grid starts one period from now; every tick has its own slot.
-      start_ = std::chrono::steady_clock::now() + kFramePeriod;
+      // Each further master port in this process starts its grid at another
+      // phase of the frame (golden-ratio steps spread any number evenly):
+      // lines that are not one card's ports do not deliver their frames in
+      // the same instant, and a far end that ticked 40 spans at once would
+      // hand the gateway one burst per frame that no real line produces.
+      static std::atomic<unsigned> opened{0};
+      double phase = std::fmod(0.6180339887 * opened++, 1.0);
+      start_ =
+          std::chrono::steady_clock::now() + kFramePeriod +
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(kFramePeriod * phase);
       itimerspec its{};
       auto ns = start_.time_since_epoch().count();
       its.it_value.tv_sec = ns / 1'000'000'000;

@@ -48,7 +48,7 @@ EXTRA_DIST += tests/demo_test.sh
 EXTRA_PROGRAMS += bench/gateway_bench
 bench_gateway_bench_SOURCES = bench/gateway_bench.cpp tests/support/gateway.cpp \
 	tests/support/sipp.cpp tests/support/process.cpp
-bench_gateway_bench_LDADD = core/libcore.a $(OUTPOST_SYS_LIBS)
+bench_gateway_bench_LDADD = media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
 EXTRA_bench_gateway_bench_DEPENDENCIES = outpostd$(EXEEXT) outpostctl$(EXEEXT) pstn-sim$(EXEEXT)
 BENCHMARKS += bench/gateway_bench
 CLEANFILES += bench/gateway_bench$(EXEEXT)

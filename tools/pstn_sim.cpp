@@ -164,9 +164,30 @@ std::string PstnSim::recordPath(const SimCall& c) const {
 
 // ---- the network's side of calls -----------------------------------------
 
-void PstnSim::onIncomingCall(const tdm::CallInfo& info) {
+PstnSim::SimCall& PstnSim::addCall(const tdm::CallInfo& info) {
   SimCall& c = calls_[info.id];
   c.info = info;
+  auto& list = on_span_[info.span];
+  if (std::find(list.begin(), list.end(), &c) == list.end()) list.push_back(&c);
+  return c;
+}
+
+void PstnSim::eraseCall(tdm::CallId id) {
+  SimCall* c = find(id);
+  if (!c) return;
+  auto& list = on_span_[c->info.span];
+  list.erase(std::remove(list.begin(), list.end(), c), list.end());
+  calls_.erase(id);
+}
+
+// The network may choose another channel than the one asked for: the first
+// answer that names one fixes it for the call's audio.
+void PstnSim::noteChannel(const tdm::CallInfo& info) {
+  if (SimCall* c = find(info.id); c && info.channel > 0) c->info.channel = info.channel;
+}
+
+void PstnSim::onIncomingCall(const tdm::CallInfo& info) {
+  SimCall& c = addCall(info);
   const tdm::Span* sp = stack_.span(info.span);
   tdm::Law law = sp ? sp->law() : tdm::Law::kMulaw;
   tdm::CallId id = info.id;
@@ -342,14 +363,17 @@ void PstnSim::sendNextOverlapDigit(tdm::CallId id) {
 
 void PstnSim::onProceeding(const tdm::CallInfo& info) {
   if (SimCall* c = find(info.id)) c->overlap_rest.clear();
+  noteChannel(info);
   event("proceeding", {{"call", info.id}, {"channel", info.channel}});
 }
 
 void PstnSim::onAlerting(const tdm::CallInfo& info, bool inband) {
+  noteChannel(info);
   event("alerting", {{"call", info.id}, {"inband", inband}});
 }
 
 void PstnSim::onProgress(const tdm::CallInfo& info, bool inband) {
+  noteChannel(info);
   event("progress", {{"call", info.id}, {"inband", inband}});
 }
 
@@ -377,7 +401,7 @@ void PstnSim::onReleased(const tdm::CallInfo& info, const tdm::ReleaseInfo& why)
     recorded = c->audio->recordPath();
     seconds = c->audio->finish();
   }
-  calls_.erase(info.id);
+  eraseCall(info.id);
   event("disconnect", j);
   if (!recorded.empty())
     event("recorded", {{"call", info.id}, {"file", recorded}, {"seconds", seconds}});
@@ -406,14 +430,16 @@ void PstnSim::onSpanEvent(const tdm::SpanEvent& ev) {
 }
 
 void PstnSim::onTick(int span, tdm::BearerFrame& frame) {
-  for (auto& [id, c] : calls_) {
-    if (c.info.span != span || !c.audio) continue;
-    const tdm::CallInfo* live = nullptr;
-    auto info = stack_.call(id);
-    if (info) live = &*info;
-    int ch = live ? live->channel : c.info.channel;
+  auto it = on_span_.find(span);
+  if (it == on_span_.end()) return;
+  for (SimCall* c : it->second) {
+    if (!c->audio) continue;
+    if (c->info.channel <= 0) {
+      if (auto live = stack_.call(c->info.id)) c->info.channel = live->channel;
+    }
+    int ch = c->info.channel;
     if (ch <= 0 || !frame.layout().isBearer(ch)) continue;
-    c.audio->onFrame(frame.rx(ch), frame.tx(ch));
+    c->audio->onFrame(frame.rx(ch), frame.tx(ch));
   }
 }
 
@@ -561,8 +587,7 @@ core::ControlReply PstnSim::cmdCall(const core::ControlRequest& r) {
   if (!span) return fail(span.status());
   auto id = stack_.placeCallOnSpan(*span, req);
   if (!id) return fail(id.status());
-  SimCall& c = calls_[*id];
-  c.info = *stack_.call(*id);
+  SimCall& c = addCall(*stack_.call(*id));
   c.info.called.digits = req.called.digits + rest;
   c.media = media;
   c.overlap_rest = rest;

@@ -129,6 +129,12 @@ class PstnSim : public tdm::TdmListener {
   std::map<int, std::unique_ptr<tdm::BearerPort>> ports_;
   std::map<int, core::FdWatch> port_watches_;
   std::map<tdm::CallId, SimCall> calls_;
+  // Calls by span, so a span's 20 ms tick visits its own calls only (map
+  // nodes do not move, so the pointers stay valid until the call is erased).
+  std::map<int, std::vector<SimCall*>> on_span_;
+  SimCall& addCall(const tdm::CallInfo& info);
+  void eraseCall(tdm::CallId id);
+  void noteChannel(const tdm::CallInfo& info);
   std::vector<PsapRecord> psap_;
   bool quit_ = false;
 };

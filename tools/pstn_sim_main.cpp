@@ -2,10 +2,12 @@
 // far end of emulated PRI spans. One JSON object per line on stdout for every
 // event; commands on stdin and on a control socket. `pstn-sim --ctl SOCKET
 // COMMAND...` sends one command to a running pstn-sim. See docs/pstn-sim.md.
+#include <sched.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -43,6 +45,9 @@ options:
   --timer NAME=DURATION       t200 t203 t303 t305 t308 t309 t313 (bare numbers: ms), n200=N
   --name NAME                 span name toward the far end (default pstn-sim)
   --log-level LEVEL           trace ... critical, on stderr (default warning)
+  --realtime-priority N       run under SCHED_FIFO priority N (1-99): pstn-sim is the
+                              line clock, as a card's hardware is, so on a machine shared
+                              with a loaded gateway it should not wait for the CPU
 
 Events: one JSON object per line on stdout. Commands (stdin or --ctl): type 'help'.
 )";
@@ -123,6 +128,7 @@ bool setTimer(tools::PstnSimOptions& o, const std::string& spec, std::string& er
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   tools::PstnSimOptions o;
+  int realtime = 0;  // SCHED_FIFO priority, 0 for normal
   auto& logger = core::Logger::instance();
   logger.setLevel(core::LogLevel::kWarning);
 
@@ -199,6 +205,10 @@ int main(int argc, char** argv) {
     } else if (a == "--name") {
       if (!value(v)) return usage("--name needs a NAME");
       o.name = v;
+    } else if (a == "--realtime-priority") {
+      auto n = value(v) ? core::parseInt(v) : std::nullopt;
+      if (!n || *n < 1 || *n > 99) return usage("--realtime-priority takes 1 to 99");
+      realtime = static_cast<int>(*n);
     } else if (a == "--log-level") {
       auto l = value(v) ? core::parseLogLevel(v) : std::nullopt;
       if (!l)
@@ -209,6 +219,15 @@ int main(int argc, char** argv) {
     }
   }
   if (o.sockets.empty()) return usage("no --socket given");
+  if (realtime > 0) {
+    // Before any thread starts, so the span threads inherit it.
+    sched_param sp{};
+    sp.sched_priority = realtime;
+    if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) {
+      std::cerr << "pstn-sim: no real-time priority (" << std::strerror(errno)
+                << "); running at normal priority\n";
+    }
+  }
 
   // SIGINT/SIGTERM stop the loop cleanly (WAV files closed, sockets removed).
   sigset_t set;

@@ -50,8 +50,8 @@ GatewayHarness::GatewayHarness(GatewayOptions o)
       "[peer hq]\naddress = " +
       ip_ + ":" + std::to_string(hq_port_) + "\nallow_from = " + ip_ + "\ncontext = hq\n" +
       spansConfig() + "[media]\nrtp_address = " + ip_ +
-      "\nrtp_port_min = 30000\nrtp_port_max = 39998\n" + options_.calls_section +
-      options_.extra_config;
+      "\nrtp_port_min = 30000\nrtp_port_max = 39998\n" + options_.media_extra +
+      options_.calls_section + options_.extra_config;
   dir_.write("outpost.conf", conf);
 
   std::vector<std::string> pstnArgs{buildPath("pstn-sim"), "--socket", dir_.file("pstn.sock")};

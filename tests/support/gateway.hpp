@@ -22,10 +22,11 @@ struct GatewayOptions {
   std::string calls_section = "[calls]\nring_timeout = 20s\n";
   std::vector<std::string> pstn_args;  // more pstn-sim arguments
   std::string log_level = "info";
-  int span_channels = 0;   // 0: a whole T1 (23 B-channels)
-  std::string span_extra;  // more keys for every [span N]
-  int spans = 1;           // emulated T1 spans, all in trunk group "pstn"
-  bool quiet = false;      // outpostd and pstn-sim log warnings only
+  int span_channels = 0;    // 0: a whole T1 (23 B-channels)
+  std::string span_extra;   // more keys for every [span N]
+  int spans = 1;            // emulated T1 spans, all in trunk group "pstn"
+  bool quiet = false;       // outpostd and pstn-sim log warnings only
+  std::string media_extra;  // more keys for [media]
 };
 
 class GatewayHarness {
