@@ -89,8 +89,10 @@ CallControl::CallControl(core::EventLoop& loop, tdm::PriStack& pri, media::Media
       media_(media),
       store_(store),
       plan_(std::move(plan)),
-      settings_(std::move(settings)) {
+      settings_(std::move(settings)),
+      load_(settings_.overload_loop_lag) {
   mode_ = [] { return dialplan::Mode::kNormal; };
+  load_.start(loop_);
   // Call ids carry the start time (base 36 seconds), so ids from different
   // runs of the daemon do not repeat: "c" + start + "-" + counter.
   uint64_t t = static_cast<uint64_t>(
@@ -158,6 +160,7 @@ bool CallControl::overloaded() {
                                       [&](core::TimePoint t) { return t < cutoff; }),
                        recent_setups_.end());
   if (static_cast<int>(calls_.size()) > settings_.max_calls) return true;
+  if (load_.overloaded()) return true;
   int inSetup = 0;
   for (const auto& [ref, c] : calls_) {
     if (c->state != Call::State::kAnswered && !c->finished) ++inSetup;
@@ -946,6 +949,9 @@ nlohmann::json CallControl::statsJson() const {
           {"answered", stats_.answered},
           {"failed", stats_.failed},
           {"shed_503", stats_.shed_503},
+          {"overloaded", load_.overloaded()},
+          {"loop_lag_ms", load_.lagMs()},
+          {"overload_episodes", load_.episodes()},
           {"emergency", stats_.emergency},
           {"failovers", stats_.failovers},
           {"cdrs", stats_.cdrs},

@@ -20,6 +20,7 @@
 #include "core/store.hpp"
 #include "dialplan/plan.hpp"
 #include "gateway/cdr.hpp"
+#include "gateway/load_monitor.hpp"
 #include "gateway/sip_agent.hpp"
 #include "gateway/span_media.hpp"
 #include "media/media_engine.hpp"
@@ -35,6 +36,9 @@ struct CallSettings {
   int max_calls = 2000;
   int max_in_setup = 400;  // calls not yet answered
   int max_setup_rate = 0;  // per second; 0: no limit
+  // Smoothed lateness of the control loop's heartbeat above which new calls
+  // are shed (LoadMonitor); 0 turns it off.
+  core::Duration overload_loop_lag = std::chrono::milliseconds(50);
   core::Duration retry_after = std::chrono::seconds(5);
   media::MediaPolicy media_policy;
   media::BridgeConfig bridge;  // template: jitter, timeouts, DTMF level
@@ -138,6 +142,7 @@ class CallControl final : public SipListener, public tdm::TdmListener {
   Stats stats_;
   // Setup-rate limiter: starts of the last second.
   std::vector<core::TimePoint> recent_setups_;
+  LoadMonitor load_;
   std::function<void()> all_ended_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -7,6 +7,7 @@ gateway_libgateway_a_SOURCES = \
 	gateway/daemon.cpp gateway/daemon.hpp \
 	gateway/daemon_config.cpp gateway/daemon_config.hpp \
 	gateway/dialplan_service.cpp gateway/dialplan_service.hpp \
+	gateway/load_monitor.cpp gateway/load_monitor.hpp \
 	gateway/schema.cpp gateway/schema.hpp \
 	gateway/sdp.cpp gateway/sdp.hpp \
 	gateway/sip_agent.cpp gateway/sip_agent.hpp \

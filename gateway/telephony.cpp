@@ -33,6 +33,8 @@ std::vector<core::SectionSpec> telephonySectionSpecs() {
           intKey("max_in_setup", 1, 100000, "unanswered calls before new SIP calls get 503"),
           intKey("max_setup_rate", 0, 100000, "new calls per second before 503 (0: no limit)"),
           durationKey("retry_after", "Retry-After sent with an overload 503"),
+          durationKey("overload_loop_lag",
+                      "control loop lateness above which new calls get 503 (0: off)"),
       }});
   return specs;
 }
@@ -59,8 +61,9 @@ core::Result<TelephonySettings> readTelephonySettings(const core::ConfigFile& fi
     auto inSetup = c->getInt("max_in_setup", t.calls.max_in_setup, 1, 100000);
     auto rate = c->getInt("max_setup_rate", 0, 0, 100000);
     auto retry = c->getDuration("retry_after", t.calls.retry_after);
+    auto lag = c->getDuration("overload_loop_lag", t.calls.overload_loop_lag);
     for (const core::Status& st : {ctx.status(), ring.status(), maxCalls.status(), inSetup.status(),
-                                   rate.status(), retry.status()}) {
+                                   rate.status(), retry.status(), lag.status()}) {
       if (!st) return st.error();
     }
     t.calls.pstn_context = *ctx;
@@ -69,6 +72,7 @@ core::Result<TelephonySettings> readTelephonySettings(const core::ConfigFile& fi
     t.calls.max_in_setup = static_cast<int>(*inSetup);
     t.calls.max_setup_rate = static_cast<int>(*rate);
     t.calls.retry_after = *retry;
+    t.calls.overload_loop_lag = *lag;
   }
   return t;
 }

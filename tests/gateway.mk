@@ -21,6 +21,7 @@ check_PROGRAMS += tests/unit/gateway_test
 tests_unit_gateway_test_SOURCES = \
 	tests/unit/gateway/main.cpp \
 	tests/unit/gateway/cause_map_test.cpp \
+	tests/unit/gateway/load_monitor_test.cpp \
 	tests/unit/gateway/sdp_test.cpp
 tests_unit_gateway_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_gateway_test_LDADD = $(TEST_LDADD) gateway/libgateway.a media/libmedia.a core/libcore.a \

@@ -499,6 +499,66 @@ BOOST_AUTO_TEST_CASE(a_full_span_refuses_the_24th_call_with_503_and_cause_34) {
       [&] { return gw.ctl({"channels"}).out.find("in_use") == std::string::npos; }, 10000ms));
 }
 
+// Overload sheds at the door: with max_in_setup unanswered calls a new call
+// gets 503 with Retry-After and Reason cause 42 and no channel is taken; an
+// emergency call at the same moment goes through. (The control-loop lag
+// trigger uses the same door; its logic is in load_monitor_test, its effect
+// in make bench's overload figures.)
+BOOST_AUTO_TEST_CASE(overload_sheds_with_503_and_retry_after_but_never_an_emergency_call) {
+  GatewayOptions o;
+  o.pstn_rules = "3125550019 ring\n. answer media=echo\n";
+  o.calls_section = "[calls]\nring_timeout = 20s\nmax_in_setup = 2\nretry_after = 7s\n";
+  GatewayHarness gw(o);
+  RtpTool rtp(gw.ip());
+  SippOptions ringing = gw.callOptions("+13125550019", rtp.port());
+  ringing.scenario = "uac_cancel.xml.in";
+  ringing.vars["RING_MS"] = "8000";
+  ringing.calls = 2;
+  ringing.rate = 50;
+  ringing.limit = 2;
+  ringing.local_port = gw.hqPort() + 1;
+  auto fut = std::async(std::launch::async, [&] { return gw.sippCall(ringing); });
+  auto busy = [&] {
+    int n = 0;
+    nlohmann::json j = gw.ctlJson({"channels"});
+    for (const auto& c : j["channels"])
+      n += c.value("state", "") == "in_use";
+    return n;
+  };
+  if (!eventually([&] { return busy() == 2; }, 15000ms)) {
+    auto r0 = fut.get();
+    BOOST_FAIL("two ringing calls did not take two channels: " << r0.out << r0.err);
+  }
+
+  SippOptions shed = gw.failOptions("+13125551234", 503, 42);
+  shed.vars["CHECKS"] =
+      "<ereg regexp=\"^ *7 *$\" search_in=\"hdr\" header=\"Retry-After:\" check_it=\"true\" "
+      "assign_to=\"retry\"/>";
+  shed.vars["REFS"] = "<Reference variables=\"retry\"/>";
+  auto r = gw.sippCall(shed);
+  BOOST_TEST(r.ok(), r.out << r.err);
+  BOOST_TEST(busy() == 2);  // the shed call took no channel
+
+  // 911 while shedding: answered by the PSTN.
+  auto e = gw.sippCall(gw.callOptions("911", rtp.port(), 300));
+  BOOST_TEST(e.ok(), e.out << e.err);
+
+  auto calls = gw.ctlJson({"status"});
+  bool counted = false;
+  for (const auto& sub : calls["subsystems"])
+    if (sub["name"] == "calls") counted = sub["shed_503"].get<int>() >= 1;
+  BOOST_TEST(counted, calls.dump());
+  BOOST_TEST(fut.get().successful == 2);
+  BOOST_REQUIRE(gw.waitForCdrs(4));
+  int shedCdrs = 0, emergencyCdrs = 0;
+  for (const auto& c : gw.cdrs()) {
+    if (c["sip_status"] == 503 && c["cause"] == 42 && c["channel"] == 0) ++shedCdrs;
+    if (c["emergency"] == 1 && c["answered"] == 1 && c["called_out"] == "911") ++emergencyCdrs;
+  }
+  BOOST_TEST(shedCdrs == 1);
+  BOOST_TEST(emergencyCdrs == 1);
+}
+
 BOOST_AUTO_TEST_CASE(bad_offers_get_488_and_the_gateway_keeps_serving) {
   GatewayHarness gw;
   // Only G.729 offered: nothing we support.
@@ -587,7 +647,9 @@ long rssKb(pid_t pid) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_thousand_calls_leave_nothing_behind_and_one_cdr_each) {
-  GatewayHarness gw(GatewayOptions{"", "", "[calls]\nring_timeout = 20s\n", {}, "warning", 0, ""});
+  GatewayOptions quiet;
+  quiet.log_level = "warning";
+  GatewayHarness gw(quiet);
   RtpTool rtp(gw.ip());
   auto batch = [&](int n) {
     SippOptions o = gw.callOptions("+13125551234", rtp.port(), 100);

@@ -216,6 +216,8 @@ SippOptions GatewayHarness::failOptions(const std::string& number, int status, i
   o.vars = {{"STATUS", std::to_string(status)},
             {"CAUSE", std::to_string(cause)},
             {"HEADERS", ""},
+            {"CHECKS", ""},
+            {"REFS", ""},
             {"CODECS", "0"}};
   o.service = number;
   o.timeout_s = 40;
