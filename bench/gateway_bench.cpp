@@ -155,6 +155,15 @@ void show(const char* what, const Load& l) {
       "retransmissions %ld, goodput %.1f/s\n",
       what, l.rate, l.seconds, l.offered, l.completed, 100.0 * l.success(), l.shed, l.failed,
       l.retrans, l.goodput());
+  long shed = 0;
+  for (long n : l.shed_per_s)
+    shed += n;
+  if (shed > 0) {
+    std::printf("            shed per second:");
+    for (long n : l.shed_per_s)
+      std::printf(" %ld", n);
+    std::printf("\n");
+  }
   std::fflush(stdout);
 }
 

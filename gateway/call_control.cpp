@@ -160,7 +160,7 @@ bool CallControl::overloaded() {
                                       [&](core::TimePoint t) { return t < cutoff; }),
                        recent_setups_.end());
   if (static_cast<int>(calls_.size()) > settings_.max_calls) return true;
-  if (load_.overloaded()) return true;
+  if (!load_.admitNext()) return true;
   int inSetup = 0;
   for (const auto& [ref, c] : calls_) {
     if (c->state != Call::State::kAnswered && !c->finished) ++inSetup;
@@ -950,6 +950,7 @@ nlohmann::json CallControl::statsJson() const {
           {"failed", stats_.failed},
           {"shed_503", stats_.shed_503},
           {"overloaded", load_.overloaded()},
+          {"admit_share", load_.admitShare()},
           {"loop_lag_ms", load_.lagMs()},
           {"overload_episodes", load_.episodes()},
           {"emergency", stats_.emergency},

@@ -27,20 +27,36 @@ void LoadMonitor::beat(core::TimePoint due, core::TimePoint now) {
   double lag =
       std::chrono::duration<double, std::milli>(std::max(now - due, core::Duration::zero()))
           .count();
-  // Rises fast (half the way to a late beat at once) so shedding starts
-  // within a few beats; falls at a fifth per beat so one quiet beat in a
-  // backlog does not let the flood back in.
-  lag_ms_ += (lag > lag_ms_ ? 0.5 : 0.2) * (lag - lag_ms_);
+  // A quarter of the way to a late beat, a fifth of the way back: a loop
+  // with a real backlog runs every beat late and crosses the limit within a
+  // few beats (40 ms at twice the limit), while one stall (a disk flush, the
+  // VM descheduled) is smoothed away instead of shedding the calls of the
+  // next second; one quick beat inside a backlog does not end shedding.
+  lag_ms_ += (lag > lag_ms_ ? 0.25 : 0.2) * (lag - lag_ms_);
   double limit = std::chrono::duration<double, std::milli>(threshold_).count();
-  if (!overloaded_ && lag_ms_ > limit) {
-    overloaded_ = true;
-    ++episodes_;
-    OUTPOST_LOG(Warning, "calls") << "control thread " << static_cast<int>(lag_ms_)
-                                  << " ms behind: new calls get 503 until it catches up";
+  if (lag_ms_ > limit) {
+    if (!overloaded_) {
+      overloaded_ = true;
+      ++episodes_;
+      OUTPOST_LOG(Warning, "calls") << "control thread " << static_cast<int>(lag_ms_)
+                                    << " ms behind: shedding new calls with 503";
+    }
+    share_ = std::max(0.02, share_ * 0.97);
   } else if (overloaded_ && lag_ms_ < 0.7 * limit) {
-    overloaded_ = false;
-    OUTPOST_LOG(Notice, "calls") << "control thread caught up: taking new calls again";
+    share_ = std::min(1.0, share_ + 0.01);
+    if (share_ >= 1.0) {
+      overloaded_ = false;
+      OUTPOST_LOG(Notice, "calls") << "control thread caught up: taking every new call again";
+    }
   }
+}
+
+bool LoadMonitor::admitNext() {
+  if (!overloaded_) return true;
+  credit_ += share_;
+  if (credit_ < 1.0) return false;
+  credit_ -= 1.0;
+  return true;
 }
 
 }  // namespace outpost::gateway

@@ -14,7 +14,8 @@ namespace outpost::gateway {
 
 class LoadMonitor {
  public:
-  // Shed above `threshold` of smoothed lag; admit again below 70 % of it.
+  // Sheds above `threshold` of smoothed lag, fewer calls the longer it
+  // stays there; takes every call again once below 70 % of it.
   // A zero threshold never sheds.
   explicit LoadMonitor(core::Duration threshold) : threshold_(threshold) {}
 
@@ -25,6 +26,13 @@ class LoadMonitor {
   void beat(core::TimePoint due, core::TimePoint now);
 
   bool overloaded() const { return overloaded_; }
+  // While overloaded, the share of new calls to take (0.02-1): it falls by
+  // 3 % each beat the lag is above the limit and climbs by 0.01 each beat it
+  // is below 70 % of it, so the gateway keeps taking what it can carry
+  // instead of refusing everything, whose own cost could hold the lag up.
+  double admitShare() const { return share_; }
+  // Whether to take the next new call: spreads admitShare() evenly.
+  bool admitNext();
   // Smoothed lateness of the heartbeat, in milliseconds.
   double lagMs() const { return lag_ms_; }
   uint64_t episodes() const { return episodes_; }
@@ -37,6 +45,8 @@ class LoadMonitor {
   core::Duration threshold_;
   double lag_ms_ = 0;
   bool overloaded_ = false;
+  double share_ = 1.0;
+  double credit_ = 0;
   uint64_t episodes_ = 0;  // times shedding began
   core::Timer timer_;
 };
