@@ -468,28 +468,37 @@ BOOST_AUTO_TEST_CASE(overlap_receiving_collects_digits_until_the_plan_has_a_numb
   BOOST_TEST(cdr["called_out"] == "+13125550142");
 }
 
+namespace {
+// `n` calls from HQ to a number pstn-sim rings without answering, cancelled
+// after ringMs: they hold n B-channels meanwhile.
+SippOptions ringingCalls(GatewayHarness& gw, RtpTool& rtp, int n, int ringMs) {
+  SippOptions o = gw.callOptions("+13125550019", rtp.port());
+  o.scenario = "uac_cancel.xml.in";
+  o.vars["RING_MS"] = std::to_string(ringMs);
+  o.calls = n;
+  o.rate = 50;
+  o.limit = n;
+  o.local_port = gw.hqPort() + 1;
+  return o;
+}
+
+int busyChannels(GatewayHarness& gw) {
+  nlohmann::json j = gw.ctlJson({"channels"});
+  int busy = 0;
+  for (const auto& c : j["channels"])
+    busy += c.value("state", "") == "in_use";
+  return busy;
+}
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(a_full_span_refuses_the_24th_call_with_503_and_cause_34) {
   GatewayOptions o;
   o.pstn_rules = "3125550019 ring\n";
   GatewayHarness gw(o);
   RtpTool rtp(gw.ip());
-  SippOptions ringing = gw.callOptions("+13125550019", rtp.port());
-  ringing.scenario = "uac_cancel.xml.in";
-  ringing.vars["RING_MS"] = "10000";
-  ringing.calls = 23;
-  ringing.rate = 50;
-  ringing.limit = 23;
-  ringing.local_port = gw.hqPort() + 1;
+  SippOptions ringing = ringingCalls(gw, rtp, 23, 10000);
   auto fut = std::async(std::launch::async, [&] { return gw.sippCall(ringing); });
-  BOOST_REQUIRE(eventually(
-      [&] {
-        auto j = gw.ctlJson({"channels"});
-        int busy = 0;
-        for (const auto& c : j["channels"])
-          busy += c.value("state", "") == "in_use";
-        return busy == 23;
-      },
-      15000ms));
+  BOOST_REQUIRE(eventually([&] { return busyChannels(gw) == 23; }, 15000ms));
   auto r = gw.sippCall(gw.failOptions("+13125551234", 503, 34));
   BOOST_TEST(r.ok(), r.out << r.err);
   auto all = fut.get();
@@ -510,21 +519,9 @@ BOOST_AUTO_TEST_CASE(overload_sheds_with_503_and_retry_after_but_never_an_emerge
   o.calls_section = "[calls]\nring_timeout = 20s\nmax_in_setup = 2\nretry_after = 7s\n";
   GatewayHarness gw(o);
   RtpTool rtp(gw.ip());
-  SippOptions ringing = gw.callOptions("+13125550019", rtp.port());
-  ringing.scenario = "uac_cancel.xml.in";
-  ringing.vars["RING_MS"] = "8000";
-  ringing.calls = 2;
-  ringing.rate = 50;
-  ringing.limit = 2;
-  ringing.local_port = gw.hqPort() + 1;
+  SippOptions ringing = ringingCalls(gw, rtp, 2, 8000);
   auto fut = std::async(std::launch::async, [&] { return gw.sippCall(ringing); });
-  auto busy = [&] {
-    int n = 0;
-    nlohmann::json j = gw.ctlJson({"channels"});
-    for (const auto& c : j["channels"])
-      n += c.value("state", "") == "in_use";
-    return n;
-  };
+  auto busy = [&] { return busyChannels(gw); };
   if (!eventually([&] { return busy() == 2; }, 15000ms)) {
     auto r0 = fut.get();
     BOOST_FAIL("two ringing calls did not take two channels: " << r0.out << r0.err);
