@@ -73,7 +73,6 @@ struct CallControl::Call {
   uint64_t sdp_session = 0, sdp_version = 0;
   std::string last_sdp_body;
   SipIdentity caller;
-  bool counted_in_setup = true;
   core::Timer ring_timer;
   Cdr cdr;
   bool finished = false;
@@ -92,6 +91,8 @@ CallControl::CallControl(core::EventLoop& loop, tdm::PriStack& pri, media::Media
       settings_(std::move(settings)),
       load_(settings_.overload_loop_lag) {
   mode_ = [] { return dialplan::Mode::kNormal; };
+  load_.watchQueue([this] { return sip_ ? sip_->udpBacklogBytes() : 0; },
+                   settings_.overload_sip_queue);
   load_.start(loop_);
   // Call ids carry the start time (base 36 seconds), so ids from different
   // runs of the daemon do not repeat: "c" + start + "-" + counter.
@@ -139,6 +140,7 @@ CallControl::Call& CallControl::newCall(bool fromSip) {
   Call& ref = *c;
   calls_.emplace(c->ref, std::move(c));
   recent_setups_.push_back(loop_.clock().now());
+  ++in_setup_;
   return ref;
 }
 
@@ -153,21 +155,21 @@ dialplan::Query CallControl::query(const Call& c, const std::string& called, boo
   return q;
 }
 
-bool CallControl::overloaded() {
+const char* CallControl::overloadReason() {
   auto now = loop_.clock().now();
   auto cutoff = now - std::chrono::seconds(1);
-  recent_setups_.erase(std::remove_if(recent_setups_.begin(), recent_setups_.end(),
-                                      [&](core::TimePoint t) { return t < cutoff; }),
-                       recent_setups_.end());
-  if (static_cast<int>(calls_.size()) > settings_.max_calls) return true;
-  if (!load_.admitNext()) return true;
-  int inSetup = 0;
-  for (const auto& [ref, c] : calls_) {
-    if (c->state != Call::State::kAnswered && !c->finished) ++inSetup;
+  // Setups arrive in time order, so the old ones are at the front: this runs
+  // on every INVITE and must not walk the whole second at a high rate.
+  while (!recent_setups_.empty() && recent_setups_.front() < cutoff)
+    recent_setups_.pop_front();
+  if (static_cast<int>(calls_.size()) > settings_.max_calls) return "max_calls";
+  if (!load_.admitNext()) return "load";
+  if (in_setup_ > settings_.max_in_setup) return "max_in_setup";
+  if (settings_.max_setup_rate > 0 &&
+      static_cast<int>(recent_setups_.size()) > settings_.max_setup_rate) {
+    return "max_setup_rate";
   }
-  if (inSetup > settings_.max_in_setup) return true;
-  return settings_.max_setup_rate > 0 &&
-         static_cast<int>(recent_setups_.size()) > settings_.max_setup_rate;
+  return nullptr;
 }
 
 // ---------------------------------------------------------------- SIP -> PSTN
@@ -205,8 +207,9 @@ void CallControl::routeSipCall(Call& c, SipLeg& leg, const IncomingCall& in) {
     ++stats_.emergency;
     OUTPOST_LOG(Notice, "call") << (d.emergency_test ? "emergency test call " : "EMERGENCY call ")
                                 << d.called << " from " << in.caller.user;
-  } else if (overloaded()) {
+  } else if (const char* why = overloadReason()) {
     ++stats_.shed_503;
+    ++shed_by_[why];
     if (sip_) sip_->countOverload();
     long retry = std::chrono::duration_cast<std::chrono::seconds>(settings_.retry_after).count();
     sip_->respond(leg, 503, "Service Unavailable", "",
@@ -424,6 +427,7 @@ void CallControl::routePstnCall(Call& c, const tdm::CallInfo& info, bool complet
   c.cdr.emergency = d.emergency && !d.emergency_test;
   if (!d.emergency && static_cast<int>(calls_.size()) > settings_.max_calls) {
     ++stats_.shed_503;
+    ++shed_by_["max_calls"];
     finish(c, Side::kGateway, q850::kSwitchingCongestion);
     return;
   }
@@ -639,7 +643,7 @@ void CallControl::onConnected(const tdm::CallInfo& info) {
     sdp = localSdp(*c, false);
   }
   sip_->respond(*leg, 200, "OK", sdp);
-  c->state = Call::State::kAnswered;
+  markAnswered(*c);
   c->cdr.answer_at = loop_.clock().wallNow();
   if (c->have_params) c->cdr.codec = media::codecName(c->params.codec);
   c->ring_timer.cancel();
@@ -707,7 +711,7 @@ void CallControl::onAnswered(SipLeg& leg, const std::string& sdp) {
     c->awaiting_answer = false;
   }
   (void)pri_.answer(c->tdm);
-  c->state = Call::State::kAnswered;
+  markAnswered(*c);
   c->cdr.answer_at = loop_.clock().wallNow();
   c->ring_timer.cancel();
   ++stats_.answered;
@@ -793,6 +797,11 @@ void CallControl::onLegGone(SipLeg& leg) {
   maybeErase(*c);
 }
 
+void CallControl::markAnswered(Call& c) {
+  if (c.state != Call::State::kAnswered && !c.finished) --in_setup_;
+  c.state = Call::State::kAnswered;
+}
+
 // ---------------------------------------------------------------- ending
 
 void CallControl::finish(Call& c, Side by, int cause, int sipStatus) {
@@ -801,7 +810,11 @@ void CallControl::finish(Call& c, Side by, int cause, int sipStatus) {
   c.finished = true;
   c.in_finish = true;
   c.ring_timer.cancel();
-  if (c.state != Call::State::kAnswered) ++stats_.failed;
+  if (c.state != Call::State::kAnswered) {
+    ++stats_.failed;
+    ++failed_by_cause_[std::to_string(cause)];
+    --in_setup_;
+  }
   c.state = Call::State::kEnding;
   c.cdr.released_by = sideName(static_cast<int>(by));
   c.cdr.q850_cause = cause;
@@ -944,14 +957,18 @@ void CallControl::endAll(int cause, std::function<void()> done) {
 
 nlohmann::json CallControl::statsJson() const {
   return {{"active", calls_.size()},
+          {"in_setup", in_setup_},
           {"sip_to_pstn", stats_.sip_to_pstn},
           {"pstn_to_sip", stats_.pstn_to_sip},
           {"answered", stats_.answered},
           {"failed", stats_.failed},
           {"shed_503", stats_.shed_503},
+          {"shed_by", shed_by_},
+          {"failed_by_cause", failed_by_cause_},
           {"overloaded", load_.overloaded()},
           {"admit_share", load_.admitShare()},
           {"loop_lag_ms", load_.lagMs()},
+          {"sip_queue_kb", load_.queuedBytes() / 1024},
           {"overload_episodes", load_.episodes()},
           {"emergency", stats_.emergency},
           {"failovers", stats_.failovers},

@@ -9,6 +9,7 @@
 // Lives on the control thread; every method and callback runs there.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +40,10 @@ struct CallSettings {
   // Smoothed lateness of the control loop's heartbeat above which new calls
   // are shed (LoadMonitor); 0 turns it off.
   core::Duration overload_loop_lag = std::chrono::milliseconds(50);
+  // Bytes of SIP requests waiting unread in the kernel above which new calls
+  // are shed (LoadMonitor); 0 does not watch the queue. 512 KB is a few
+  // hundred requests: tens of milliseconds of work at the gateway's peak.
+  size_t overload_sip_queue = 512 * 1024;
   core::Duration retry_after = std::chrono::seconds(5);
   media::MediaPolicy media_policy;
   media::BridgeConfig bridge;  // template: jitter, timeouts, DTMF level
@@ -102,7 +107,9 @@ class CallControl final : public SipListener, public tdm::TdmListener {
   Call* byTdm(tdm::CallId id);
   Call& newCall(bool fromSip);
   dialplan::Query query(const Call& c, const std::string& called, bool complete) const;
-  bool overloaded();
+  // Why the next new SIP call must be refused with 503 (the setting or
+  // "load"), or nullptr to take it.
+  const char* overloadReason();
 
   // SIP -> PSTN
   void routeSipCall(Call& c, SipLeg& leg, const IncomingCall& in);
@@ -122,6 +129,7 @@ class CallControl final : public SipListener, public tdm::TdmListener {
 
   // Ending.
   void finish(Call& c, Side by, int cause, int sipStatus = 0);
+  void markAnswered(Call& c);
   void maybeErase(Call& c);
   void writeCdr(Call& c);
 
@@ -141,7 +149,15 @@ class CallControl final : public SipListener, public tdm::TdmListener {
   uint64_t next_ref_ = 1;
   Stats stats_;
   // Setup-rate limiter: starts of the last second.
-  std::vector<core::TimePoint> recent_setups_;
+  std::deque<core::TimePoint> recent_setups_;
+  // Calls neither answered nor finished: kept as a count because the
+  // overload check reads it on every new INVITE.
+  int in_setup_ = 0;
+  // Calls refused with 503, by overloadReason() (for `outpostctl status`).
+  std::map<std::string, uint64_t> shed_by_;
+  // Unanswered calls by the Q.850 cause they ended with (keys are the
+  // cause numbers as text, for JSON).
+  std::map<std::string, uint64_t> failed_by_cause_;
   LoadMonitor load_;
   std::function<void()> all_ended_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

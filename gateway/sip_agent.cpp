@@ -12,7 +12,13 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tag.h>
 
+#include <dirent.h>
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -23,6 +29,47 @@
 namespace outpost::gateway {
 
 namespace {
+
+// The internet datagram sockets this process has open. Sofia opens its own
+// SIP sockets and does not hand them out; comparing the set before and
+// after nua_create() tells which are its.
+std::set<int> datagramSockets() {
+  std::set<int> out;
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return out;
+  int self = dirfd(dir);
+  while (dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end || fd == self) continue;
+    int type = 0, domain = 0;
+    socklen_t len = sizeof type;
+    if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_TYPE, &type, &len) != 0) continue;
+    len = sizeof domain;
+    if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) continue;
+    if (type == SOCK_DGRAM && (domain == AF_INET || domain == AF_INET6)) {
+      out.insert(static_cast<int>(fd));
+    }
+  }
+  closedir(dir);
+  return out;
+}
+
+// Asks for `bytes` of receive buffer. SO_RCVBUFFORCE passes the
+// net.core.rmem_max cap when we may (CAP_NET_ADMIN); otherwise the kernel
+// grants what the cap allows. Returns what it granted.
+size_t setReceiveBuffer(int fd, size_t bytes) {
+  int want = static_cast<int>(std::min<size_t>(bytes, 1u << 30));
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want);
+  }
+  int got = 0;
+  socklen_t len = sizeof got;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) != 0) return 0;
+  // The kernel reports twice what it charges against (its bookkeeping
+  // overhead); half is the payload room we asked for.
+  return static_cast<size_t>(got) / 2;
+}
 
 std::string payloadOf(const sip_t* sip) {
   if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return "";
@@ -200,6 +247,7 @@ core::Status SipAgent::start() {
     self->handle(event, status, phrase, nh, static_cast<SipLeg*>(hmagic), sip, tags);
   };
   std::string allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO";
+  std::set<int> before = datagramSockets();
   nua_ = nua_create(loop_.suRoot(), cb, this, TAG_IF(plain, NUTAG_URL(url.c_str())),
                     TAG_IF(!plain, NUTAG_URL("sip:127.0.0.1:0;transport=udp;maddr=127.0.0.1")),
                     TAG_IF(s.tls, NUTAG_SIPS_URL(sipsUrl.c_str())),
@@ -210,6 +258,20 @@ core::Status SipAgent::start() {
     return core::unavailable("cannot start SIP on " + url +
                              (s.tls ? " and " + sipsUrl : std::string()) +
                              " (address in use or not local?)");
+  }
+  for (int fd : datagramSockets()) {
+    if (!before.count(fd)) udp_fds_.push_back(fd);
+  }
+  if (s.udp && s.udp_receive_buffer_kb > 0) {
+    size_t want = static_cast<size_t>(s.udp_receive_buffer_kb) * 1024;
+    for (int fd : udp_fds_)
+      udp_rcvbuf_ = setReceiveBuffer(fd, want);
+    if (udp_rcvbuf_ < want) {
+      OUTPOST_LOG(Warning, "sip") << "SIP UDP receive buffer is " << udp_rcvbuf_ / 1024
+                                  << " KB, not the " << s.udp_receive_buffer_kb
+                                  << " KB configured: raise net.core.rmem_max or run with "
+                                     "CAP_NET_ADMIN, or bursts will be dropped and retransmitted";
+    }
   }
   long se = std::chrono::duration_cast<std::chrono::seconds>(s.session_expires).count();
   long minSe = std::chrono::duration_cast<std::chrono::seconds>(s.min_se).count();
@@ -470,6 +532,19 @@ void SipAgent::handleIncomingRequest(int event, nua_handle_s* nh, SipLeg* leg, c
                             strcasecmp(sip->sip_priority->g_string, "emergency") == 0;
   fresh->state_ = "received";
   listener_.onInvite(*fresh, call);
+}
+
+size_t SipAgent::udpBacklogBytes() const {
+  if (shutting_down_) return 0;
+  size_t total = 0;
+  for (int fd : udp_fds_) {
+    uint32_t info[SK_MEMINFO_VARS] = {};
+    socklen_t len = sizeof info;
+    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &len) == 0) {
+      total += info[SK_MEMINFO_RMEM_ALLOC];
+    }
+  }
+  return total;
 }
 
 void SipAgent::handle(int event, int status, const char* phrase, nua_handle_s* nh, SipLeg* leg,

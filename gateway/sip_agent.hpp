@@ -137,6 +137,13 @@ class SipAgent {
   };
   const Stats& stats() const { return stats_; }
   void countOverload() { ++stats_.overload_503; }
+  // Bytes waiting in the kernel's receive queues of our SIP UDP sockets:
+  // requests that arrived and that the control thread has not read yet. A
+  // busy loop can still run its timers on time while this queue grows, so
+  // it is the overload guard's second measure (0 without UDP).
+  size_t udpBacklogBytes() const;
+  // The receive buffer the kernel granted the SIP UDP socket(s), in bytes.
+  size_t udpReceiveBuffer() const { return udp_rcvbuf_; }
 
  private:
   void handle(int event, int status, const char* phrase, nua_handle_s* nh, SipLeg* leg,
@@ -155,6 +162,8 @@ class SipAgent {
   std::function<void()> shutdown_done_;
   core::Timer shutdown_timer_;
   Stats stats_;
+  std::vector<int> udp_fds_;  // Sofia's UDP sockets (owned by Sofia)
+  size_t udp_rcvbuf_ = 0;
 };
 
 // "Signal=5\r\nDuration=160" or "5": the digit and duration (ms), if valid.

@@ -56,6 +56,8 @@ std::vector<core::SectionSpec> sipSectionSpecs() {
                       stringKey("domain", "host part of our From and P-Asserted-Identity"),
                       durationKey("session_expires", "RFC 4028 session interval we ask for"),
                       durationKey("min_se", "smallest session interval we accept"),
+                      intKey("udp_receive_buffer_kb", 0, 1048576,
+                             "kernel receive buffer of the SIP UDP socket (0: system default)"),
                   }},
       SectionSpec{"peer",
                   true,
@@ -110,8 +112,9 @@ core::Result<SipConfig> readSipConfig(const core::ConfigFile& file) {
     auto domain = sec->getString("domain", "");
     auto se = sec->getDuration("session_expires", s.session_expires);
     auto minSe = sec->getDuration("min_se", s.min_se);
+    auto rcvbuf = sec->getInt("udp_receive_buffer_kb", s.udp_receive_buffer_kb, 0, 1048576);
     for (const core::Status& st : {tlsPort.status(), cert.status(), ua.status(), domain.status(),
-                                   se.status(), minSe.status()}) {
+                                   se.status(), minSe.status(), rcvbuf.status()}) {
       if (!st) return st.error();
     }
     s.tls_port = static_cast<int>(*tlsPort);
@@ -123,6 +126,7 @@ core::Result<SipConfig> readSipConfig(const core::ConfigFile& file) {
     s.domain = *domain;
     s.session_expires = *se;
     s.min_se = *minSe;
+    s.udp_receive_buffer_kb = static_cast<int>(*rcvbuf);
     if (s.session_expires < s.min_se || s.min_se < std::chrono::seconds(90)) {
       return sec->errorAt("min_se",
                           "must be at least 90s and not above session_expires (RFC 4028)");

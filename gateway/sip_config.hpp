@@ -42,6 +42,10 @@ struct SipSettings {
   std::string domain;  // host part of our From/P-Asserted-Identity; default: listen host
   core::Duration session_expires = std::chrono::seconds(1800);
   core::Duration min_se = std::chrono::seconds(90);
+  // Kernel receive buffer for the SIP UDP socket. The default (about 200 KB)
+  // fills in tens of milliseconds of a call burst, and every datagram the
+  // kernel drops comes back as a retransmission half a second later.
+  int udp_receive_buffer_kb = 4096;  // 0: the system's default
 };
 
 struct SipConfig {

@@ -35,6 +35,8 @@ std::vector<core::SectionSpec> telephonySectionSpecs() {
           durationKey("retry_after", "Retry-After sent with an overload 503"),
           durationKey("overload_loop_lag",
                       "control loop lateness above which new calls get 503 (0: off)"),
+          intKey("overload_sip_queue_kb", 0, 1048576,
+                 "KB of unread SIP requests above which new calls get 503 (0: off)"),
       }});
   return specs;
 }
@@ -62,8 +64,10 @@ core::Result<TelephonySettings> readTelephonySettings(const core::ConfigFile& fi
     auto rate = c->getInt("max_setup_rate", 0, 0, 100000);
     auto retry = c->getDuration("retry_after", t.calls.retry_after);
     auto lag = c->getDuration("overload_loop_lag", t.calls.overload_loop_lag);
+    auto queue = c->getInt("overload_sip_queue_kb",
+                           static_cast<long long>(t.calls.overload_sip_queue / 1024), 0, 1048576);
     for (const core::Status& st : {ctx.status(), ring.status(), maxCalls.status(), inSetup.status(),
-                                   rate.status(), retry.status(), lag.status()}) {
+                                   rate.status(), retry.status(), lag.status(), queue.status()}) {
       if (!st) return st.error();
     }
     t.calls.pstn_context = *ctx;
@@ -73,6 +77,7 @@ core::Result<TelephonySettings> readTelephonySettings(const core::ConfigFile& fi
     t.calls.max_setup_rate = static_cast<int>(*rate);
     t.calls.retry_after = *retry;
     t.calls.overload_loop_lag = *lag;
+    t.calls.overload_sip_queue = static_cast<size_t>(*queue) * 1024;
   }
   return t;
 }
@@ -324,7 +329,9 @@ void Telephony::registerSubsystems(core::SubsystemRegistry& registry) {
                {"invites_out", st.invites_out},
                {"forbidden", st.forbidden},
                {"options", st.options},
-               {"overload_503", st.overload_503}};
+               {"overload_503", st.overload_503},
+               {"udp_receive_buffer_kb", sip_->udpReceiveBuffer() / 1024},
+               {"udp_queue_kb", sip_->udpBacklogBytes() / 1024}};
     return s;
   });
   registry.add("calls", [this] {

@@ -138,6 +138,23 @@ BOOST_AUTO_TEST_CASE(bad_value_and_missing_file_exit_2) {
   BOOST_TEST(m.err == dir.file("missing.conf") + ": No such file or directory\n");
 }
 
+BOOST_AUTO_TEST_CASE(overload_keys_are_checked_with_file_line_and_key) {
+  TempDir dir;
+  dir.write("o.conf", "[general]\nsite = x\n[sip]\nudp_receive_buffer_kb = -5\n");
+  auto r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
+  BOOST_TEST(r.code == 2);
+  BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [sip] udp_receive_buffer_kb:") == 0u, r.err);
+  dir.write("o.conf", "[general]\nsite = x\n[calls]\noverload_sip_queue_kb = lots\n");
+  r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
+  BOOST_TEST(r.code == 2);
+  BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [calls] overload_sip_queue_kb:") == 0u, r.err);
+  dir.write("o.conf",
+            "[general]\nsite = x\n[sip]\nudp_receive_buffer_kb = 0\n[calls]\n"
+            "overload_sip_queue_kb = 256\n");
+  r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
+  BOOST_TEST(r.code == 0, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(starting_on_a_bad_file_exits_2_without_side_effects) {
   TempDir dir;
   dir.write("o.conf", "[general]\nstate_dir = " + dir.file("state") + "\nbogus = 1\n");

@@ -556,6 +556,69 @@ BOOST_AUTO_TEST_CASE(overload_sheds_with_503_and_retry_after_but_never_an_emerge
   BOOST_TEST(emergencyCdrs == 1);
 }
 
+// The second trigger of the same door: SIP requests piling up unread in the
+// kernel. outpostd is stopped while a burst of INVITEs arrives, as a stalled
+// machine would be; when it runs again its timers are on time at once, but
+// the queue is deep, so it sheds part of the burst with 503 instead of
+// answering requests that have waited. The lag trigger is off here so only
+// the queue can shed. Every call still ends answered or refused, with one CDR
+// each, and the gateway serves normally afterwards.
+BOOST_AUTO_TEST_CASE(a_deep_sip_receive_queue_sheds_part_of_a_burst_and_then_serves_again) {
+  GatewayOptions o;
+  o.spans = 16;  // channels for the whole burst: only the guard may refuse
+  o.calls_section =
+      "[calls]\nring_timeout = 20s\noverload_loop_lag = 0s\noverload_sip_queue_kb = 64\n";
+  GatewayHarness gw(o);
+  auto sipFacts = [&](const std::string& name) {
+    nlohmann::json st = gw.ctlJson({"status"});
+    for (const auto& sub : st["subsystems"])
+      if (sub["name"] == name) return sub;
+    return nlohmann::json();
+  };
+  // The socket got the buffer asked for (root may pass net.core.rmem_max).
+  if (geteuid() == 0) {
+    BOOST_TEST(sipFacts("sip")["udp_receive_buffer_kb"].get<int>() >= 4096, sipFacts("sip").dump());
+  }
+
+  const int kBurst = 300;
+  TempDir dir;
+  SippOptions load;
+  load.scenario = "uac_load.xml";
+  load.local_ip = gw.ip();
+  load.remote = gw.sipAddress();
+  load.service = "+13125551234";
+  load.calls = kBurst;
+  load.rate = 3000;
+  load.limit = 1000;
+  load.timeout_s = 60;
+  ::kill(gw.outpostd().pid(), SIGSTOP);
+  auto burst = std::async(std::launch::async, [&] { return runSipp(load, dir); });
+  std::this_thread::sleep_for(300ms);  // the burst is sent; under T1 (500 ms)
+  ::kill(gw.outpostd().pid(), SIGCONT);
+  SippResult r = burst.get();
+  // uac_load.xml ends a call well on 200 + BYE or on 503: none timed out.
+  BOOST_TEST(r.successful == kBurst, r.out << r.err);
+
+  nlohmann::json calls = sipFacts("calls");
+  BOOST_TEST(calls["overload_episodes"].get<int>() >= 1, calls.dump());
+  BOOST_TEST(calls["shed_by"].value("load", 0) >= 1, calls.dump());
+  BOOST_TEST(calls["shed_by"].value("load", 0) < kBurst, calls.dump());
+  BOOST_REQUIRE(gw.waitForCdrs(kBurst, 20000ms));
+  int answered = 0, shed = 0;
+  for (const auto& c : gw.cdrs()) {
+    if (c["answered"] == 1) ++answered;
+    if (c["sip_status"] == 503 && c["cause"] == 42 && c["channel"] == 0) ++shed;
+  }
+  BOOST_TEST(answered + shed == kBurst, answered << " answered, " << shed << " shed");
+  BOOST_TEST(shed == calls["shed_by"].value("load", 0));
+
+  // Once the queue has drained the guard lets every call in again.
+  BOOST_TEST(eventually([&] { return !sipFacts("calls")["overloaded"].get<bool>(); }, 5000ms));
+  RtpTool rtp(gw.ip());
+  auto after = gw.sippCall(gw.callOptions("+13125551234", rtp.port(), 300));
+  BOOST_TEST(after.ok(), after.out << after.err);
+}
+
 BOOST_AUTO_TEST_CASE(bad_offers_get_488_and_the_gateway_keeps_serving) {
   GatewayHarness gw;
   // Only G.729 offered: nothing we support.

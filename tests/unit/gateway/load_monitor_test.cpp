@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <thread>
 
 #include "core/event_loop.hpp"
@@ -43,8 +44,7 @@ BOOST_AUTO_TEST_CASE(a_loop_that_falls_behind_sheds_within_a_few_beats_and_recov
   // One quick beat inside a backlog does not let the flood back in.
   beats(m, t, 1, 0ms);
   BOOST_TEST(m.overloaded());
-  // Caught up: below 70 % of the limit the share taken climbs back to all
-  // (0.01 a beat: within a second even from the floor).
+  // Caught up: below the target the share taken climbs back to all.
   beats(m, t, 20, 0ms);
   BOOST_TEST(!m.overloaded());
   BOOST_TEST(m.episodes() == 1u);
@@ -66,7 +66,8 @@ BOOST_AUTO_TEST_CASE(hysteresis_keeps_it_from_flapping_near_the_limit) {
   core::TimePoint t{};
   beats(m, t, 10, 60ms);
   BOOST_TEST(m.overloaded());
-  // Hovering between 70 % of the limit and the limit: still shedding.
+  // Hovering between the target (60 % of the limit) and the limit: still
+  // shedding.
   beats(m, t, 50, 25ms);
   BOOST_TEST(m.overloaded());
   BOOST_TEST(m.episodes() == 1u);
@@ -79,8 +80,8 @@ BOOST_AUTO_TEST_CASE(while_overloaded_it_takes_the_share_it_can_carry_evenly) {
   beats(m, t, 30, 100ms);  // 30 beats above the limit
   BOOST_REQUIRE(m.overloaded());
   double share = m.admitShare();
-  BOOST_TEST(share < 0.6);
-  BOOST_TEST(share > 0.3);
+  BOOST_TEST(share < 0.8);
+  BOOST_TEST(share > 0.1);
   int taken = 0, longestRefusedRun = 0, run = 0;
   for (int i = 0; i < 1000; ++i) {
     if (m.admitNext()) {
@@ -95,6 +96,138 @@ BOOST_AUTO_TEST_CASE(while_overloaded_it_takes_the_share_it_can_carry_evenly) {
   // A long overload never shuts the door completely.
   beats(m, t, 1000, 500ms);
   BOOST_TEST(m.admitShare() >= 0.02);
+}
+
+// A model of the gateway for the guard to steer: each 10 ms beat, `offered`
+// new calls arrive; a taken call costs one unit of work, a third of it at
+// once (the INVITE) and the rest three beats later (ACK, BYE, 200); a refused
+// one costs `refusalCost`. The thread does `capacity` units a beat (with
+// seeded jitter, as on a shared machine), and what it has not done waits in
+// the socket at `bytesPerUnit`, up to the receive buffer.
+struct ModelGateway {
+  double offered = 28, capacity = 14, refusalCost = 0.1, bytesPerUnit = 13000;
+  double bufferBytes = 8.0 * 1024 * 1024;
+  double queue = 0;  // units waiting
+  std::deque<double> later{0, 0, 0};
+  uint32_t seed = 12345;
+  double taken = 0, dropped = 0;
+
+  double jitter() {
+    seed = seed * 1103515245u + 12345u;
+    return 0.7 + 0.6 * static_cast<double>((seed >> 8) & 0xffff) / 65535.0;
+  }
+  // One beat; returns the bytes waiting.
+  size_t step(LoadMonitor& m) {
+    double in = 0, follow = 0;
+    for (int i = 0; i < static_cast<int>(offered); ++i) {
+      if (m.admitNext()) {
+        taken += 1;
+        in += 1.0 / 3;
+        follow += 2.0 / 3;
+      } else {
+        in += refusalCost;
+      }
+    }
+    later.push_back(follow);
+    in += later.front();
+    later.pop_front();
+    queue = std::max(0.0, queue + in - capacity * jitter());
+    if (queue * bytesPerUnit > bufferBytes) {
+      dropped += queue - bufferBytes / bytesPerUnit;
+      queue = bufferBytes / bytesPerUnit;
+    }
+    return static_cast<size_t>(queue * bytesPerUnit);
+  }
+};
+
+BOOST_AUTO_TEST_CASE(a_queue_of_unread_requests_sheds_even_when_timers_run_on_time) {
+  LoadMonitor m(50ms);
+  m.watchQueue(nullptr, 1024 * 1024);
+  core::TimePoint t{};
+  for (int i = 0; i < 100; ++i, t += LoadMonitor::kPeriod)
+    m.beat(t, t, 100 * 1024);
+  BOOST_TEST(!m.overloaded());
+  // One burst the buffer absorbs and the thread reads within two beats.
+  m.beat(t, t, 3 * 1024 * 1024);
+  t += LoadMonitor::kPeriod;
+  m.beat(t, t, 100 * 1024);
+  t += LoadMonitor::kPeriod;
+  BOOST_TEST(!m.overloaded(), m.queuedBytes());
+  // A queue that stays deep while every beat is on time.
+  for (int i = 0; i < 10; ++i, t += LoadMonitor::kPeriod)
+    m.beat(t, t, 2 * 1024 * 1024);
+  BOOST_TEST(m.overloaded(), m.queuedBytes());
+  BOOST_TEST(m.lagMs() < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(at_twice_its_capacity_the_gateway_settles_near_the_share_it_can_carry) {
+  LoadMonitor m(50ms);
+  m.watchQueue(nullptr, 1024 * 1024);
+  ModelGateway g;
+  core::TimePoint t{};
+  // 5 s to settle, then 20 s measured.
+  for (int i = 0; i < 500; ++i, t += LoadMonitor::kPeriod)
+    m.beat(t, t, g.step(m));
+  g.taken = 0;
+  double lowest = 1, highest = 0, peakQueue = 0;
+  for (int i = 0; i < 2000; ++i, t += LoadMonitor::kPeriod) {
+    m.beat(t, t, g.step(m));
+    lowest = std::min(lowest, m.admitShare());
+    highest = std::max(highest, m.admitShare());
+    peakQueue = std::max(peakQueue, g.queue * g.bytesPerUnit);
+  }
+  // What it could carry: taken + refusalCost * refused = capacity.
+  double ideal = (g.capacity - g.refusalCost * g.offered) / (1 - g.refusalCost);
+  double goodput = g.taken / 2000;
+  BOOST_TEST(goodput >= 0.9 * ideal, goodput << " calls a beat of " << ideal);
+  BOOST_TEST(goodput <= 1.02 * ideal, goodput << " calls a beat of " << ideal);
+  BOOST_TEST(g.dropped == 0.0, "the receive buffer overflowed");
+  BOOST_TEST(peakQueue < 3.0 * 1024 * 1024, peakQueue);
+  // It does not swing from refusing nearly all to taking nearly all.
+  BOOST_TEST(lowest > 0.2, lowest);
+  BOOST_TEST(highest < 0.8, highest);
+  BOOST_TEST(m.episodes() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(after_a_stall_has_drained_the_share_is_not_left_at_the_floor) {
+  LoadMonitor m(50ms);
+  m.watchQueue(nullptr, 1024 * 1024);
+  ModelGateway g;
+  core::TimePoint t{};
+  for (int i = 0; i < 500; ++i, t += LoadMonitor::kPeriod)
+    m.beat(t, t, g.step(m));
+  double settled = m.admitShare();
+  // The machine stops the thread for 200 ms: the queue jumps.
+  double cap = g.capacity;
+  g.capacity = 0;
+  for (int i = 0; i < 20; ++i, t += LoadMonitor::kPeriod)
+    m.beat(t, t, g.step(m));
+  g.capacity = cap;
+  double lowest = 1;
+  for (int i = 0; i < 200; ++i, t += LoadMonitor::kPeriod) {
+    m.beat(t, t, g.step(m));
+    lowest = std::min(lowest, m.admitShare());
+  }
+  BOOST_TEST(lowest > 0.1, lowest << " after settling at " << settled);
+  BOOST_TEST(m.admitShare() > 0.6 * settled, m.admitShare() << " after settling at " << settled);
+}
+
+BOOST_AUTO_TEST_CASE(when_the_flood_ends_it_takes_every_call_again_within_a_second) {
+  LoadMonitor m(50ms);
+  m.watchQueue(nullptr, 1024 * 1024);
+  ModelGateway g;
+  core::TimePoint t{};
+  for (int i = 0; i < 500; ++i, t += LoadMonitor::kPeriod)
+    m.beat(t, t, g.step(m));
+  BOOST_REQUIRE(m.overloaded());
+  g.offered = 12;  // back to what it carries
+  int beatsToRecover = 0;
+  while (m.overloaded() && beatsToRecover < 1000) {
+    m.beat(t, t, g.step(m));
+    t += LoadMonitor::kPeriod;
+    ++beatsToRecover;
+  }
+  BOOST_TEST(beatsToRecover <= 100, beatsToRecover << " beats");
 }
 
 BOOST_AUTO_TEST_CASE(a_zero_limit_turns_it_off) {
