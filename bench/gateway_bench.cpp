@@ -172,16 +172,32 @@ void show(const char* what, const Load& l) {
 // for `hold` s (stepping down the ladder when the hold fails).
 // Why the gateway refused calls so far, from its own counters ("load" is the
 // overload guard; the rest are [calls] limits), for reading the figures.
-std::string shedReasons(GatewayHarness& gw) {
+nlohmann::json callFacts(GatewayHarness& gw) {
   nlohmann::json st = gw.ctlJson({"status"});
-  if (st.is_null() || !st.contains("subsystems")) return "?";
-  for (const auto& s : st["subsystems"]) {
-    if (s.value("name", "") == "calls" && s.contains("shed_by")) {
-      return s["shed_by"].dump() + "; unanswered calls by Q.850 cause: " +
-             s.value("failed_by_cause", nlohmann::json::object()).dump();
-    }
+  if (st.is_object() && st.contains("subsystems")) {
+    for (const auto& s : st["subsystems"])
+      if (s.value("name", "") == "calls") return s;
   }
-  return "?";
+  return nlohmann::json::object();
+}
+
+std::string shedReasons(GatewayHarness& gw) {
+  nlohmann::json s = callFacts(gw);
+  return s.value("shed_by", nlohmann::json::object()).dump() +
+         "; unanswered calls by Q.850 cause: " +
+         s.value("failed_by_cause", nlohmann::json::object()).dump();
+}
+
+// 503s the guard sent (with Retry-After) and calls refused because the
+// channel pool was empty (cause 34: 503 without Retry-After, as a full trunk
+// is not the whole gateway being unavailable), from the gateway's counters.
+std::pair<long, long> refusals(GatewayHarness& gw) {
+  nlohmann::json s = callFacts(gw);
+  auto count = [&](const char* group, const char* key) -> long {
+    if (!s.contains(group) || !s[group].contains(key)) return 0;
+    return s[group][key].get<long>();
+  };
+  return {count("shed_by", "load"), count("failed_by_cause", "34")};
 }
 
 Load highestRate(const char* what, const std::string& localIp, const std::string& remote,
@@ -738,8 +754,10 @@ int main() {
 
       // ---- overload: twice the peak for 30 s, then the peak again.
       std::printf("overload: %.0f calls/s for 30 s, then %.0f calls/s\n", 2 * peak.rate, peak.rate);
+      auto [guard0, pool0] = refusals(gw);
       over = offer(gw.ip(), gw.sipAddress(), 2 * peak.rate, 30);
       show("overload", over);
+      auto [guard1, pool1] = refusals(gw);
       after = offer(gw.ip(), gw.sipAddress(), peak.rate, 15);
       show("after", after);
       std::printf("  503s so far by reason: %s\n", shedReasons(gw).c_str());
@@ -779,11 +797,13 @@ int main() {
         laterSeconds += after.shed_per_s[k] > 0;
       }
       bench::record("gateway.overload_goodput", over.goodput(), "calls/s", peak.goodput(),
-                    "2x peak offered for 30 s; ratio to the peak goodput (goal >= 0.90); 503s with "
-                    "Retry-After " +
-                        std::to_string(over.shed) + "; sipp's failed count " +
+                    "2x peak offered for 30 s; ratio to the peak goodput (goal >= 0.90); 503s " +
+                        std::to_string(over.shed) + ": " + std::to_string(guard1 - guard0) +
+                        " from the overload guard (Retry-After, cause 42), " +
+                        std::to_string(pool1 - pool0) +
+                        " with every channel busy (cause 34); sipp's failed count " +
                         std::to_string(over.failed) +
-                        " (sipp counts a call that ends on the 503 branch as failed)");
+                        " (calls that timed out, or whose 503 had no Retry-After)");
       bench::record("gateway.overload_retransmissions_per_call",
                     over.offered ? double(over.retrans) / double(over.offered) : 0, "retrans/call",
                     peak.offered ? double(peak.retrans) / double(peak.offered) : 0,
