@@ -812,7 +812,7 @@ void CallControl::finish(Call& c, Side by, int cause, int sipStatus) {
   c.ring_timer.cancel();
   if (c.state != Call::State::kAnswered) {
     ++stats_.failed;
-    ++failed_by_cause_[std::to_string(cause)];
+    ++failed_by_cause_[cause];
     --in_setup_;
   }
   c.state = Call::State::kEnding;
@@ -956,6 +956,10 @@ void CallControl::endAll(int cause, std::function<void()> done) {
 }
 
 nlohmann::json CallControl::statsJson() const {
+  // JSON object keys are text: the cause numbers as strings.
+  nlohmann::json byCause = nlohmann::json::object();
+  for (const auto& [cause, n] : failed_by_cause_)
+    byCause[std::to_string(cause)] = n;
   return {{"active", calls_.size()},
           {"in_setup", in_setup_},
           {"sip_to_pstn", stats_.sip_to_pstn},
@@ -964,7 +968,7 @@ nlohmann::json CallControl::statsJson() const {
           {"failed", stats_.failed},
           {"shed_503", stats_.shed_503},
           {"shed_by", shed_by_},
-          {"failed_by_cause", failed_by_cause_},
+          {"failed_by_cause", byCause},
           {"overloaded", load_.overloaded()},
           {"admit_share", load_.admitShare()},
           {"loop_lag_ms", load_.lagMs()},

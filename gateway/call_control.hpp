@@ -155,9 +155,8 @@ class CallControl final : public SipListener, public tdm::TdmListener {
   int in_setup_ = 0;
   // Calls refused with 503, by overloadReason() (for `outpostctl status`).
   std::map<std::string, uint64_t> shed_by_;
-  // Unanswered calls by the Q.850 cause they ended with (keys are the
-  // cause numbers as text, for JSON).
-  std::map<std::string, uint64_t> failed_by_cause_;
+  // Unanswered calls by the Q.850 cause they ended with.
+  std::map<int, uint64_t> failed_by_cause_;
   LoadMonitor load_;
   std::function<void()> all_ended_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

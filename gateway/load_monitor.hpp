@@ -20,9 +20,9 @@ namespace outpost::gateway {
 
 class LoadMonitor {
  public:
-  // Sheds above `threshold` of smoothed lag, fewer calls the longer it
-  // stays there; takes every call again once below 70 % of it.
-  // A zero threshold never sheds.
+  // Sheds once the smoothed lag passes `threshold`, then steers the share
+  // of calls it takes (see kTarget) until it is back to all of them.
+  // A zero threshold does not watch the lag.
   explicit LoadMonitor(core::Duration threshold) : threshold_(threshold) {}
 
   // Also sheds while `probe()` (bytes waiting to be read) stays above
@@ -40,10 +40,9 @@ class LoadMonitor {
   void beat(core::TimePoint due, core::TimePoint now, size_t queued = 0);
 
   bool overloaded() const { return overloaded_; }
-  // While overloaded, the share of new calls to take (0.02-1): it falls by
-  // 3 % each beat the lag is above the limit and climbs by 0.01 each beat it
-  // is below 70 % of it, so the gateway keeps taking what it can carry
-  // instead of refusing everything, whose own cost could hold the lag up.
+  // While overloaded, the share of new calls to take (kFloor-1), steered so
+  // the gateway keeps taking what it can carry instead of refusing
+  // everything, whose own cost could hold the backlog up.
   double admitShare() const { return share_; }
   // Whether to take the next new call: spreads admitShare() evenly.
   bool admitNext();

@@ -17,7 +17,6 @@
 #include <sys/socket.h>
 
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -264,8 +263,11 @@ core::Status SipAgent::start() {
   }
   if (s.udp && s.udp_receive_buffer_kb > 0) {
     size_t want = static_cast<size_t>(s.udp_receive_buffer_kb) * 1024;
-    for (int fd : udp_fds_)
-      udp_rcvbuf_ = setReceiveBuffer(fd, want);
+    // Report the smallest grant: the socket that got least drops first.
+    for (size_t i = 0; i < udp_fds_.size(); ++i) {
+      size_t got = setReceiveBuffer(udp_fds_[i], want);
+      udp_rcvbuf_ = i == 0 ? got : std::min(udp_rcvbuf_, got);
+    }
     if (udp_rcvbuf_ < want) {
       OUTPOST_LOG(Warning, "sip") << "SIP UDP receive buffer is " << udp_rcvbuf_ / 1024
                                   << " KB, not the " << s.udp_receive_buffer_kb

@@ -140,6 +140,26 @@ struct ModelGateway {
   }
 };
 
+// The guard (queue limit 1 MB, lag limit 50 ms) steering a ModelGateway,
+// one beat per period, on time.
+struct Steered {
+  LoadMonitor m{50ms};
+  ModelGateway g;
+  core::TimePoint t{};
+  Steered() { m.watchQueue(nullptr, 1024 * 1024); }
+  // `n` beats; `each` runs after every one.
+  template <typename F>
+  void run(int n, F each) {
+    for (int i = 0; i < n; ++i, t += LoadMonitor::kPeriod) {
+      m.beat(t, t, g.step(m));
+      each();
+    }
+  }
+  void run(int n) {
+    run(n, [] {});
+  }
+};
+
 BOOST_AUTO_TEST_CASE(a_queue_of_unread_requests_sheds_even_when_timers_run_on_time) {
   LoadMonitor m(50ms);
   m.watchQueue(nullptr, 1024 * 1024);
@@ -161,22 +181,17 @@ BOOST_AUTO_TEST_CASE(a_queue_of_unread_requests_sheds_even_when_timers_run_on_ti
 }
 
 BOOST_AUTO_TEST_CASE(at_twice_its_capacity_the_gateway_settles_near_the_share_it_can_carry) {
-  LoadMonitor m(50ms);
-  m.watchQueue(nullptr, 1024 * 1024);
-  ModelGateway g;
-  core::TimePoint t{};
-  // 5 s to settle, then 20 s measured.
-  for (int i = 0; i < 500; ++i, t += LoadMonitor::kPeriod)
-    m.beat(t, t, g.step(m));
-  g.taken = 0;
+  Steered s;
+  s.run(500);  // 5 s to settle, then 20 s measured
+  s.g.taken = 0;
   double lowest = 1, highest = 0, peakQueue = 0;
-  for (int i = 0; i < 2000; ++i, t += LoadMonitor::kPeriod) {
-    m.beat(t, t, g.step(m));
-    lowest = std::min(lowest, m.admitShare());
-    highest = std::max(highest, m.admitShare());
-    peakQueue = std::max(peakQueue, g.queue * g.bytesPerUnit);
-  }
+  s.run(2000, [&] {
+    lowest = std::min(lowest, s.m.admitShare());
+    highest = std::max(highest, s.m.admitShare());
+    peakQueue = std::max(peakQueue, s.g.queue * s.g.bytesPerUnit);
+  });
   // What it could carry: taken + refusalCost * refused = capacity.
+  const ModelGateway& g = s.g;
   double ideal = (g.capacity - g.refusalCost * g.offered) / (1 - g.refusalCost);
   double goodput = g.taken / 2000;
   BOOST_TEST(goodput >= 0.9 * ideal, goodput << " calls a beat of " << ideal);
@@ -186,45 +201,33 @@ BOOST_AUTO_TEST_CASE(at_twice_its_capacity_the_gateway_settles_near_the_share_it
   // It does not swing from refusing nearly all to taking nearly all.
   BOOST_TEST(lowest > 0.2, lowest);
   BOOST_TEST(highest < 0.8, highest);
-  BOOST_TEST(m.episodes() == 1u);
+  BOOST_TEST(s.m.episodes() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(after_a_stall_has_drained_the_share_is_not_left_at_the_floor) {
-  LoadMonitor m(50ms);
-  m.watchQueue(nullptr, 1024 * 1024);
-  ModelGateway g;
-  core::TimePoint t{};
-  for (int i = 0; i < 500; ++i, t += LoadMonitor::kPeriod)
-    m.beat(t, t, g.step(m));
-  double settled = m.admitShare();
+  Steered s;
+  s.run(500);
+  double settled = s.m.admitShare();
   // The machine stops the thread for 200 ms: the queue jumps.
-  double cap = g.capacity;
-  g.capacity = 0;
-  for (int i = 0; i < 20; ++i, t += LoadMonitor::kPeriod)
-    m.beat(t, t, g.step(m));
-  g.capacity = cap;
+  double cap = s.g.capacity;
+  s.g.capacity = 0;
+  s.run(20);
+  s.g.capacity = cap;
   double lowest = 1;
-  for (int i = 0; i < 200; ++i, t += LoadMonitor::kPeriod) {
-    m.beat(t, t, g.step(m));
-    lowest = std::min(lowest, m.admitShare());
-  }
+  s.run(200, [&] { lowest = std::min(lowest, s.m.admitShare()); });
   BOOST_TEST(lowest > 0.1, lowest << " after settling at " << settled);
-  BOOST_TEST(m.admitShare() > 0.6 * settled, m.admitShare() << " after settling at " << settled);
+  BOOST_TEST(s.m.admitShare() > 0.6 * settled, s.m.admitShare()
+                                                   << " after settling at " << settled);
 }
 
 BOOST_AUTO_TEST_CASE(when_the_flood_ends_it_takes_every_call_again_within_a_second) {
-  LoadMonitor m(50ms);
-  m.watchQueue(nullptr, 1024 * 1024);
-  ModelGateway g;
-  core::TimePoint t{};
-  for (int i = 0; i < 500; ++i, t += LoadMonitor::kPeriod)
-    m.beat(t, t, g.step(m));
-  BOOST_REQUIRE(m.overloaded());
-  g.offered = 12;  // back to what it carries
+  Steered s;
+  s.run(500);
+  BOOST_REQUIRE(s.m.overloaded());
+  s.g.offered = 12;  // back to what it carries
   int beatsToRecover = 0;
-  while (m.overloaded() && beatsToRecover < 1000) {
-    m.beat(t, t, g.step(m));
-    t += LoadMonitor::kPeriod;
+  while (s.m.overloaded() && beatsToRecover < 1000) {
+    s.run(1);
     ++beatsToRecover;
   }
   BOOST_TEST(beatsToRecover <= 100, beatsToRecover << " beats");
