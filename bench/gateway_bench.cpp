@@ -9,8 +9,9 @@
 //   recover (no shed or failed call) within 5 s once the offer is back to
 //   the peak rate.
 // - added delay: RTP in -> B-channel -> pstn-sim echo -> B-channel -> RTP
-//   out, per packet, median and p99; baseline: the same socket path with a
-//   plain UDP echo in place of the gateway (the floor of the measurement).
+//   out, per packet, median and p99, on a gateway of its own set up as
+//   deployed (real-time media threads); baseline: the same socket path with
+//   a plain UDP echo in place of the gateway (the floor of the measurement).
 // - media capacity: N concurrent calls, RTP both ways, DTMF detection on
 //   every channel, pstn-sim echoing on one T1 per 23 calls; the highest N
 //   with no packet out of the gateway a frame late and p99.9 lateness under
@@ -25,7 +26,8 @@
 // (seconds since the measurement began, ms) on stderr and writes the media
 // part's per-packet lateness to lateness.csv (port, packet, ms late, arrival);
 // OUTPOST_BENCH_MEDIA_CALLS=N measures N concurrent calls only;
-// OUTPOST_BENCH_PEAK=R takes R calls/s as the peak instead of searching.
+// OUTPOST_BENCH_PEAK=R takes R calls/s as the peak instead of searching;
+// OUTPOST_BENCH_SPANS=N gives the load part N T1 spans instead of 16.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -787,7 +789,7 @@ int main() {
 
   if (!load && !delay) return 0;
   GatewayOptions go;
-  go.spans = 16;
+  go.spans = envInt("OUTPOST_BENCH_SPANS", 16);
   go.quiet = true;
   go.pstn_rules = "3125557150 answer media=echo\n. answer\n";
   go.calls_section = "[calls]\nring_timeout = 20s\n";
