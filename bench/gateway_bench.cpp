@@ -242,7 +242,8 @@ class RealtimeScope {
     static std::once_flag warned;
     if (!ok_)
       std::call_once(warned, [] {
-        std::printf("  (no real-time priority for the RTP sender: figures include its jitter)\n");
+        std::printf(
+            "  (no real-time priority for the bench's far end: figures include its jitter)\n");
       });
   }
   ~RealtimeScope() {
@@ -257,9 +258,19 @@ class RealtimeScope {
   bool ok_ = false;
 };
 
-// The far end's priority: above the gateway's media threads (10) and
-// pstn-sim's line clock (20), as a separate machine would be.
+// Real-time priorities as deployed: the gateway's media threads, pstn-sim
+// above them because it stands for the cards' hardware clock (at normal
+// priority the loaded machine delays its ticks; below the media threads it
+// starves), and the bench's own far end above both, as a separate machine
+// would be. Without the privilege each stays at normal priority and says so.
+constexpr int kMediaPriority = 10;
+constexpr int kLineClockPriority = 20;
 constexpr int kFarEndPriority = 30;
+
+void runAsDeployed(GatewayOptions& go) {
+  go.media_extra = "realtime_priority = " + std::to_string(kMediaPriority) + "\n";
+  go.pstn_args = {"--realtime-priority", std::to_string(kLineClockPriority)};
+}
 
 int udpSocket(const std::string& ip, int port) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
@@ -422,8 +433,7 @@ std::vector<double> gatewayDelay() {
   go.spans = 16;
   go.quiet = true;
   go.pstn_rules = "3125557150 answer media=echo\n. answer\n";
-  go.media_extra = "realtime_priority = 10\n";
-  go.pstn_args = {"--realtime-priority", "20"};
+  runAsDeployed(go);
   GatewayHarness gw(go);
   std::vector<double> delays;
   // Four calls, each with our packets at another phase against the span's
@@ -681,13 +691,7 @@ MediaStep mediaStep(int calls) {
   go.spans = (calls + 22) / 23;
   go.quiet = true;
   go.pstn_rules = ". answer media=echo\n";
-  // As a deployment should: media threads real-time ([media]
-  // realtime_priority), and pstn-sim, which stands for the cards' hardware
-  // clock, above them so the line keeps time (at normal priority the loaded
-  // machine delays its ticks; below the media threads it starves). Without
-  // the privilege both stay at normal priority and say so.
-  go.media_extra = "realtime_priority = 10\n";
-  go.pstn_args = {"--realtime-priority", "20"};
+  runAsDeployed(go);
   GatewayHarness gw(go);
   int port = testPort(60);
   RtpCrowd crowd(gw.ip(), port);
@@ -791,7 +795,7 @@ int main() {
   GatewayOptions go;
   go.spans = envInt("OUTPOST_BENCH_SPANS", 16);
   go.quiet = true;
-  go.pstn_rules = "3125557150 answer media=echo\n. answer\n";
+  go.pstn_rules = ". answer\n";
   go.calls_section = "[calls]\nring_timeout = 20s\n";
   Load peak, over, after;
   std::vector<double> delays, floor;
@@ -810,9 +814,9 @@ int main() {
                          {200, 400, 600, 800, 1000, 1200, 1400, 1600, 2000, 2400}, hold);
     }
     bench::record("gateway.calls_per_second", peak.goodput(), "calls/s", bare.goodput(),
-                  "sipp -> outpostd -> 16 emulated T1 -> pstn-sim, " + holdNote + ", " +
-                      std::to_string(peak.completed) + "/" + std::to_string(peak.offered) +
-                      " completed; baseline sipp -> bare sipp uas");
+                  "sipp -> outpostd -> " + std::to_string(go.spans) + " emulated T1 -> pstn-sim, " +
+                      holdNote + ", " + std::to_string(peak.completed) + "/" +
+                      std::to_string(peak.offered) + " completed; baseline sipp -> bare sipp uas");
     std::printf("  503s so far by reason: %s\n", shedReasons(gw).c_str());
     bench::record("gateway.calls_success_at_peak", 100.0 * peak.success(), "%", 0,
                   "at " + std::to_string(int(peak.rate)) + " calls/s offered");
