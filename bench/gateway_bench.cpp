@@ -755,14 +755,28 @@ int main() {
     // OUTPOST_BENCH_MEDIA_CALLS=N measures one count only (for profiling).
     std::vector<int> counts{250, 500, 750, 1000, 1250, 1500};
     if (int n = envInt("OUTPOST_BENCH_MEDIA_CALLS", 0); n > 0) counts = {n};
+    // A count that fails is measured once more before the search stops: one
+    // stall of this shared machine (another process, the kernel) makes a
+    // late packet at any count, and it zeroed the whole figure once at 250
+    // calls when 1,250 passed straight after. A count the gateway cannot
+    // carry fails both tries. The retries are counted in the record.
+    int retried = 0, retriedPassed = 0;
     for (int calls : counts) {
       MediaStep st = mediaStep(calls);
-      if (!st.passed()) break;
+      if (!st.passed()) {
+        std::printf("  %d calls failed; measuring them once more\n", calls);
+        ++retried;
+        st = mediaStep(calls);
+        if (!st.passed()) break;
+        ++retriedPassed;
+      }
       best = st;
     }
     bench::record("gateway.media_concurrent_calls", best.calls, "calls", 0,
                   "highest count with every call's audio flowing, no packet a frame late and "
-                  "p99.9 lateness < 5 ms; one T1 per 23 calls; goal >= 1000");
+                  "p99.9 lateness < 5 ms; one T1 per 23 calls; a failing count is measured "
+                  "twice (" + std::to_string(retried) + " retried, " +
+                      std::to_string(retriedPassed) + " passed the second time); goal >= 1000");
     bench::record("gateway.media_lateness_p999", best.f.p999, "ms", 0,
                   "at the highest passing count, RTP out of the gateway by kernel timestamp");
     bench::record("gateway.media_cpu_per_call", 100.0 * best.cpu_per_call, "% of a core", 0,
@@ -822,9 +836,15 @@ int main() {
                   "at " + std::to_string(int(peak.rate)) + " calls/s offered");
 
     // ---- overload: twice the peak for 30 s, then the peak again.
-    std::printf("overload: %.0f calls/s for 30 s, then %.0f calls/s\n", 2 * peak.rate, peak.rate);
+    // OUTPOST_BENCH_OVERLOAD_X=M (say 3.5) offers M times the peak instead,
+    // for finding where shedding stops holding.
+    double times = 2;
+    if (const char* m = std::getenv("OUTPOST_BENCH_OVERLOAD_X"); m && std::atof(m) > 1)
+      times = std::atof(m);
+    std::printf("overload: %.0f calls/s for 30 s, then %.0f calls/s\n", times * peak.rate,
+                peak.rate);
     auto [guard0, pool0] = refusals(gw);
-    over = offer(gw.ip(), gw.sipAddress(), 2 * peak.rate, 30);
+    over = offer(gw.ip(), gw.sipAddress(), times * peak.rate, 30);
     show("overload", over);
     auto [guard1, pool1] = refusals(gw);
     after = offer(gw.ip(), gw.sipAddress(), peak.rate, 15);
