@@ -27,7 +27,8 @@
 // part's per-packet lateness to lateness.csv (port, packet, ms late, arrival);
 // OUTPOST_BENCH_MEDIA_CALLS=N measures N concurrent calls only;
 // OUTPOST_BENCH_PEAK=R takes R calls/s as the peak instead of searching;
-// OUTPOST_BENCH_SPANS=N gives the load part N T1 spans instead of 16.
+// OUTPOST_BENCH_SPANS=N gives the load part N T1 spans instead of 16;
+// OUTPOST_BENCH_OVERLOAD_X=M offers M times the peak in the overload.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>

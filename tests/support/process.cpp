@@ -64,6 +64,13 @@ Process::Process(std::vector<std::string> argv, Options options) {
   for (auto& e : envStore)
     envp.push_back(e.data());
   envp.push_back(nullptr);
+  // posix_spawn cannot set PR_SET_PDEATHSIG itself; setpriv (util-linux,
+  // always there on Debian) sets it and then execs the command in place, so
+  // the pid is the command's.
+  const std::string command = argv.empty() ? std::string() : argv[0];
+  if (options.die_with_parent && ::access("/usr/bin/setpriv", X_OK) == 0) {
+    argv.insert(argv.begin(), {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"});
+  }
   std::vector<char*> args;
   for (auto& a : argv)
     args.push_back(a.data());
@@ -79,7 +86,7 @@ Process::Process(std::vector<std::string> argv, Options options) {
   err_ = errp[0];
   if (rc != 0) {
     pid_ = -1;
-    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+    throw std::runtime_error("cannot start " + command + ": " + std::strerror(rc));
   }
   ::fcntl(out_, F_SETFL, O_NONBLOCK);
   ::fcntl(err_, F_SETFL, O_NONBLOCK);

@@ -27,6 +27,12 @@ class Process {
     std::vector<std::string> env;  // extra NAME=VALUE
     std::string cwd;
     bool capture_stderr = true;  // else inherited
+    // Killed when the thread that started it ends, even if this process is
+    // killed outright (SIGKILL, a CI timeout) and no destructor runs: a
+    // leftover outpostd or sipp would hold its ports and eat CPU under the
+    // next run's figures. Start a process that must outlive its starting
+    // thread with this off.
+    bool die_with_parent = true;
   };
   Process(std::vector<std::string> argv, Options options);
   explicit Process(std::vector<std::string> argv) : Process(std::move(argv), Options{}) {}
