@@ -776,8 +776,9 @@ int main() {
     bench::record("gateway.media_concurrent_calls", best.calls, "calls", 0,
                   "highest count with every call's audio flowing, no packet a frame late and "
                   "p99.9 lateness < 5 ms; one T1 per 23 calls; a failing count is measured "
-                  "twice (" + std::to_string(retried) + " retried, " +
-                      std::to_string(retriedPassed) + " passed the second time); goal >= 1000");
+                  "twice (" +
+                      std::to_string(retried) + " retried, " + std::to_string(retriedPassed) +
+                      " passed the second time); goal >= 1000");
     bench::record("gateway.media_lateness_p999", best.f.p999, "ms", 0,
                   "at the highest passing count, RTP out of the gateway by kernel timestamp");
     bench::record("gateway.media_cpu_per_call", 100.0 * best.cpu_per_call, "% of a core", 0,
