@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <random>
 
 #include "core/log.hpp"
+#include "media/random.hpp"
 
 namespace outpost::media {
 namespace {
@@ -73,7 +73,7 @@ Bridge::Bridge(BridgeId id, RtpSockets sockets, BridgeConfig config, EventSink s
       packetizer_(std::make_unique<Packetizer>(
           samplesFor(std::clamp(config_.dtmfHoldback, milliseconds(0), milliseconds(60))))),
       detector_([this](char d, bool started, uint64_t at) { inbandDigit(d, started, at); }),
-      ts_base_(std::random_device{}()),
+      ts_base_(randomWord()),
       last_drain_(now) {
   counters_.id = id;
   applyParams(config_.params);

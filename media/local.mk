@@ -5,6 +5,7 @@ media_libmedia_a_SOURCES = \
 	media/audio.cpp media/audio.hpp \
 	media/bridge.cpp media/bridge.hpp \
 	media/byte_order.hpp \
+	media/random.hpp \
 	media/config.cpp media/config.hpp \
 	media/dtmf.hpp \
 	media/g711.cpp media/g711.hpp \

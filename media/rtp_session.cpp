@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include "media/random.hpp"
+
 namespace outpost::media {
 
 const char* latchingName(Latching l) {
@@ -25,7 +27,7 @@ std::optional<Latching> parseLatching(std::string_view name) {
 RtpSession::RtpSession(RtpSockets sockets, Config config, core::TimePoint now)
     : sockets_(std::move(sockets)),
       config_(std::move(config)),
-      rng_(std::random_device{}()),
+      rng_(randomWord()),
       ssrc_(static_cast<uint32_t>(rng_())),
       seq_(static_cast<uint16_t>(rng_())),
       created_(now),
