@@ -287,6 +287,13 @@ core::Status SipAgent::start() {
       NUTAG_SESSION_TIMER(static_cast<unsigned>(se)), NUTAG_MIN_SE(static_cast<unsigned>(minSe)),
       NUTAG_SESSION_REFRESHER(nua_any_refresher), NUTAG_UPDATE_REFRESH(0),
       NUTAG_REFRESH_WITHOUT_SDP(1), TAG_END());
+  // T2 and the transaction lifetime: see SipSettings for why they are not
+  // the RFC's 4 s and 32 s.
+  auto ms = [](core::Duration d) {
+    return static_cast<unsigned>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  nua_set_params(nua_, NTATAG_SIP_T2(ms(s.t2)), NTATAG_SIP_T1X64(ms(s.transaction_timeout)),
+                 TAG_END());
   OUTPOST_LOG(Notice, "sip") << "listening on " << url << (s.tls ? " and " + sipsUrl : "")
                              << " with " << config_.peers.size() << " peer(s)";
   return core::Status::ok();

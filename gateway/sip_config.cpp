@@ -58,6 +58,12 @@ std::vector<core::SectionSpec> sipSectionSpecs() {
                       durationKey("min_se", "smallest session interval we accept"),
                       intKey("udp_receive_buffer_kb", 0, 1048576,
                              "kernel receive buffer of the SIP UDP socket (0: system default)"),
+                      durationKey("t2",
+                                  "longest retransmission interval, RFC 3261 T2 "
+                                  "(500ms-4s, default 500ms)"),
+                      durationKey("transaction_timeout",
+                                  "how long a SIP transaction waits, RFC 3261 64*T1: timers "
+                                  "B, F, H and J (2s-32s, default 4s)"),
                   }},
       SectionSpec{"peer",
                   true,
@@ -113,8 +119,11 @@ core::Result<SipConfig> readSipConfig(const core::ConfigFile& file) {
     auto se = sec->getDuration("session_expires", s.session_expires);
     auto minSe = sec->getDuration("min_se", s.min_se);
     auto rcvbuf = sec->getInt("udp_receive_buffer_kb", s.udp_receive_buffer_kb, 0, 1048576);
-    for (const core::Status& st : {tlsPort.status(), cert.status(), ua.status(), domain.status(),
-                                   se.status(), minSe.status(), rcvbuf.status()}) {
+    auto t2 = sec->getDuration("t2", s.t2);
+    auto lifetime = sec->getDuration("transaction_timeout", s.transaction_timeout);
+    for (const core::Status& st :
+         {tlsPort.status(), cert.status(), ua.status(), domain.status(), se.status(),
+          minSe.status(), rcvbuf.status(), t2.status(), lifetime.status()}) {
       if (!st) return st.error();
     }
     s.tls_port = static_cast<int>(*tlsPort);
@@ -127,6 +136,14 @@ core::Result<SipConfig> readSipConfig(const core::ConfigFile& file) {
     s.session_expires = *se;
     s.min_se = *minSe;
     s.udp_receive_buffer_kb = static_cast<int>(*rcvbuf);
+    if (*t2 < std::chrono::milliseconds(500) || *t2 > std::chrono::seconds(4)) {
+      return sec->errorAt("t2", "must be 500ms (T1) to 4s");
+    }
+    if (*lifetime < std::chrono::seconds(2) || *lifetime > std::chrono::seconds(32)) {
+      return sec->errorAt("transaction_timeout", "must be 2s to 32s");
+    }
+    s.t2 = *t2;
+    s.transaction_timeout = *lifetime;
     if (s.session_expires < s.min_se || s.min_se < std::chrono::seconds(90)) {
       return sec->errorAt("min_se",
                           "must be at least 90s and not above session_expires (RFC 4028)");

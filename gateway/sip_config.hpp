@@ -46,6 +46,20 @@ struct SipSettings {
   // fills in tens of milliseconds of a call burst, and every datagram the
   // kernel drops comes back as a retransmission half a second later.
   int udp_receive_buffer_kb = 4096;  // 0: the system's default
+  // RFC 3261's T2 and 64*T1 (how long a transaction lives: timers B, F, H
+  // and J), shorter than the RFC's 4 s and 32 s. Why: Sofia keeps every
+  // final response to an INVITE over UDP on one list sorted by its next
+  // retransmission, and an insertion walks the list from the head whenever
+  // the new entry is due before the last one. With T2 above T1 that is
+  // nearly every new response, so under a flood of calls whose callers gave
+  // up (unacknowledged 503s) each refusal cost more than the one before;
+  // after a 15 s stall at twice the peak the stack thread stayed at a whole
+  // core with 66 % of it in that walk, and the gateway never recovered. With
+  // T2 = T1 every entry is due after the last one (appended, O(1)); with a
+  // 4 s lifetime an unanswered response is sent 8 times, not 11 over 32 s.
+  // 4 s without even a 100 Trying also fails a route over sooner.
+  core::Duration t2 = std::chrono::milliseconds(500);
+  core::Duration transaction_timeout = std::chrono::seconds(4);
 };
 
 struct SipConfig {

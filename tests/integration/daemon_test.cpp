@@ -148,9 +148,17 @@ BOOST_AUTO_TEST_CASE(overload_keys_are_checked_with_file_line_and_key) {
   r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
   BOOST_TEST(r.code == 2);
   BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [calls] overload_sip_queue_kb:") == 0u, r.err);
+  dir.write("o.conf", "[general]\nsite = x\n[sip]\nt2 = 5s\n");
+  r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
+  BOOST_TEST(r.code == 2);
+  BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [sip] t2:") == 0u, r.err);
+  dir.write("o.conf", "[general]\nsite = x\n[sip]\ntransaction_timeout = 1s\n");
+  r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
+  BOOST_TEST(r.code == 2);
+  BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [sip] transaction_timeout:") == 0u, r.err);
   dir.write("o.conf",
-            "[general]\nsite = x\n[sip]\nudp_receive_buffer_kb = 0\n[calls]\n"
-            "overload_sip_queue_kb = 256\n");
+            "[general]\nsite = x\n[sip]\nudp_receive_buffer_kb = 0\nt2 = 4s\n"
+            "transaction_timeout = 32s\n[calls]\noverload_sip_queue_kb = 256\n");
   r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
   BOOST_TEST(r.code == 0, r.err);
 }

@@ -1,6 +1,11 @@
 // SipAgent against a real SIP peer (sipp): who may call, OPTIONS, and the
 // INVITE/200/ACK/BYE and CANCEL paths as the call control sees them.
 #define BOOST_TEST_MODULE sip_agent
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <future>
@@ -141,6 +146,78 @@ BOOST_AUTO_TEST_CASE(rejection_carries_the_status_we_chose) {
   auto r = sipp(o);
   BOOST_TEST(r.ok(), r.out << r.err);
   BOOST_TEST(agent->legCount() == 0u);
+}
+
+// A caller that never acknowledges our final response (it gave up, or it is
+// gone): the response is resent every T2 (500 ms, not doubling to 4 s) and
+// dropped at the transaction timeout (4 s, not 32 s). SipSettings says why:
+// with the RFC's values a flood of such refusals tipped the stack into a
+// state it did not leave.
+BOOST_AUTO_TEST_CASE(an_unacknowledged_refusal_is_resent_every_t2_and_dropped_after_4s) {
+  std::string from = testLoopback(4);  // not in allow_from: refused with 403
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  BOOST_REQUIRE(fd >= 0);
+  sockaddr_in me{};
+  me.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from.c_str(), &me.sin_addr);
+  me.sin_port = htons(static_cast<uint16_t>(testPort(4)));
+  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&me), sizeof me) == 0);
+  sockaddr_in gw{};
+  gw.sin_family = AF_INET;
+  ::inet_pton(AF_INET, ip.c_str(), &gw.sin_addr);
+  gw.sin_port = htons(static_cast<uint16_t>(port));
+  std::string hp = from + ":" + std::to_string(testPort(4));
+  std::string invite = "INVITE sip:100@" + ip + ":" + std::to_string(port) +
+                       " SIP/2.0\r\n"
+                       "Via: SIP/2.0/UDP " +
+                       hp +
+                       ";branch=z9hG4bK-noack-1\r\n"
+                       "Max-Forwards: 70\r\n"
+                       "From: <sip:a@" +
+                       hp +
+                       ">;tag=noack\r\n"
+                       "To: <sip:100@" +
+                       ip +
+                       ">\r\n"
+                       "Call-ID: noack-1@" +
+                       from +
+                       "\r\n"
+                       "CSeq: 1 INVITE\r\n"
+                       "Contact: <sip:a@" +
+                       hp +
+                       ">\r\n"
+                       "Content-Length: 0\r\n\r\n";
+  BOOST_REQUIRE(::sendto(fd, invite.data(), invite.size(), 0, reinterpret_cast<sockaddr*>(&gw),
+                         sizeof gw) == static_cast<ssize_t>(invite.size()));
+  // Every final response that comes back, with when it came.
+  std::vector<double> at;
+  auto t0 = std::chrono::steady_clock::now();
+  loop.runUntil(
+      [&] {
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+          std::string msg(buf, static_cast<size_t>(n));
+          if (msg.rfind("SIP/2.0 403", 0) == 0) {
+            at.push_back(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          }
+        }
+        return false;
+      },
+      std::chrono::milliseconds(7000));
+  ::close(fd);
+  BOOST_REQUIRE(at.size() >= 2u);
+  std::ostringstream when;
+  for (double t : at)
+    when << t << " ";
+  // 0.5 s apart each time (RFC values: 0.5, 1, 2, 4 s apart, for 32 s).
+  for (size_t i = 1; i < at.size(); ++i)
+    BOOST_TEST(at[i] - at[i - 1] < 0.75, "gap before response " << i << ": " << when.str());
+  // 4 s after the first, the transaction is gone: nothing more comes.
+  BOOST_TEST(at.back() - at.front() < 4.3, when.str());
+  BOOST_TEST(at.size() >= 7u, when.str());
+  BOOST_TEST(at.size() <= 9u, when.str());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
