@@ -135,14 +135,16 @@ Load offer(const std::string& localIp, const std::string& remote, double rate, i
   l.failed = r.failed > 0 ? r.failed : 0;
   l.retrans = last(c, "0_INVITE_Retrans") + last(c, "7_BYE_Retrans") + last(c, "4_503_Retrans") +
               last(c, "5_200_Retrans") + last(c, "8_200_Retrans");
+  // sipp's first row is a snapshot at its start (all zeros), not a period:
+  // counted as one, every run would start with an empty second.
   auto perPeriod = [&](const std::string& k) {
     std::vector<long> out;
-    long prev = 0;
     auto it = c.find(k);
-    if (it == c.end()) return out;
-    for (long v : it->second) {
-      out.push_back(v - prev);
-      prev = v;
+    if (it == c.end() || it->second.empty()) return out;
+    long prev = it->second.front();
+    for (size_t i = 1; i < it->second.size(); ++i) {
+      out.push_back(it->second[i] - prev);
+      prev = it->second[i];
     }
     return out;
   };
