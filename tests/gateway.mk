@@ -14,7 +14,7 @@ check_PROGRAMS += tests/integration/sip_agent_test
 tests_integration_sip_agent_test_SOURCES = tests/integration/sip_agent_test.cpp
 tests_integration_sip_agent_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_sip_agent_test_LDADD = tests/libsipptest.a $(TEST_LDADD) gateway/libgateway.a \
-	core/libcore.a $(OUTPOST_SYS_LIBS)
+	media/libmedia.a core/libcore.a $(OUTPOST_SYS_LIBS)
 INTEGRATION_TESTS += tests/integration/sip_agent_test
 
 check_PROGRAMS += tests/unit/gateway_test

@@ -140,26 +140,22 @@ BOOST_AUTO_TEST_CASE(bad_value_and_missing_file_exit_2) {
 
 BOOST_AUTO_TEST_CASE(overload_keys_are_checked_with_file_line_and_key) {
   TempDir dir;
-  dir.write("o.conf", "[general]\nsite = x\n[sip]\nudp_receive_buffer_kb = -5\n");
-  auto r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [sip] udp_receive_buffer_kb:") == 0u, r.err);
-  dir.write("o.conf", "[general]\nsite = x\n[calls]\noverload_sip_queue_kb = lots\n");
-  r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [calls] overload_sip_queue_kb:") == 0u, r.err);
-  dir.write("o.conf", "[general]\nsite = x\n[sip]\nt2 = 5s\n");
-  r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [sip] t2:") == 0u, r.err);
-  dir.write("o.conf", "[general]\nsite = x\n[sip]\ntransaction_timeout = 1s\n");
-  r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
-  BOOST_TEST(r.code == 2);
-  BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [sip] transaction_timeout:") == 0u, r.err);
+  // Line 4 of a file `[general] site = x` + `[SECTION] LINE` is refused,
+  // naming file, line, section and key.
+  auto refused = [&](const std::string& section, const std::string& line, const std::string& key) {
+    dir.write("o.conf", "[general]\nsite = x\n[" + section + "]\n" + line + "\n");
+    auto r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
+    BOOST_TEST(r.code == 2);
+    BOOST_TEST(r.err.find(dir.file("o.conf") + ":4: [" + section + "] " + key + ":") == 0u, r.err);
+  };
+  refused("sip", "udp_receive_buffer_kb = -5", "udp_receive_buffer_kb");
+  refused("calls", "overload_sip_queue_kb = lots", "overload_sip_queue_kb");
+  refused("sip", "t2 = 5s", "t2");
+  refused("sip", "transaction_timeout = 1s", "transaction_timeout");
   dir.write("o.conf",
             "[general]\nsite = x\n[sip]\nudp_receive_buffer_kb = 0\nt2 = 4s\n"
             "transaction_timeout = 32s\n[calls]\noverload_sip_queue_kb = 256\n");
-  r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
+  auto r = run({outpostd(), "--check-config", "-c", dir.file("o.conf")});
   BOOST_TEST(r.code == 0, r.err);
 }
 

@@ -1,10 +1,7 @@
 // SipAgent against a real SIP peer (sipp): who may call, OPTIONS, and the
 // INVITE/200/ACK/BYE and CANCEL paths as the call control sees them.
 #define BOOST_TEST_MODULE sip_agent
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
@@ -13,6 +10,7 @@
 
 #include "core/event_loop.hpp"
 #include "gateway/sip_agent.hpp"
+#include "media/udp.hpp"
 #include "tests/support/sipp.hpp"
 
 using namespace outpost;
@@ -155,17 +153,13 @@ BOOST_AUTO_TEST_CASE(rejection_carries_the_status_we_chose) {
 // state it did not leave.
 BOOST_AUTO_TEST_CASE(an_unacknowledged_refusal_is_resent_every_t2_and_dropped_after_4s) {
   std::string from = testLoopback(4);  // not in allow_from: refused with 403
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  BOOST_REQUIRE(fd >= 0);
-  sockaddr_in me{};
-  me.sin_family = AF_INET;
-  ::inet_pton(AF_INET, from.c_str(), &me.sin_addr);
-  me.sin_port = htons(static_cast<uint16_t>(testPort(4)));
-  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&me), sizeof me) == 0);
-  sockaddr_in gw{};
-  gw.sin_family = AF_INET;
-  ::inet_pton(AF_INET, ip.c_str(), &gw.sin_addr);
-  gw.sin_port = htons(static_cast<uint16_t>(port));
+  auto local = media::Endpoint::parse(from, static_cast<uint16_t>(testPort(4)));
+  auto gw = media::Endpoint::parse(ip, static_cast<uint16_t>(port));
+  BOOST_REQUIRE(local.isOk());
+  BOOST_REQUIRE(gw.isOk());
+  auto sock = media::bindUdp(*local);
+  BOOST_REQUIRE(sock.isOk());
+  int fd = sock->get();
   std::string hp = from + ":" + std::to_string(testPort(4));
   std::string invite = "INVITE sip:100@" + ip + ":" + std::to_string(port) +
                        " SIP/2.0\r\n"
@@ -187,8 +181,8 @@ BOOST_AUTO_TEST_CASE(an_unacknowledged_refusal_is_resent_every_t2_and_dropped_af
                        hp +
                        ">\r\n"
                        "Content-Length: 0\r\n\r\n";
-  BOOST_REQUIRE(::sendto(fd, invite.data(), invite.size(), 0, reinterpret_cast<sockaddr*>(&gw),
-                         sizeof gw) == static_cast<ssize_t>(invite.size()));
+  BOOST_REQUIRE(::sendto(fd, invite.data(), invite.size(), 0, gw->sa(), gw->len) ==
+                static_cast<ssize_t>(invite.size()));
   // Every final response that comes back, with when it came.
   std::vector<double> at;
   auto t0 = std::chrono::steady_clock::now();
@@ -206,7 +200,6 @@ BOOST_AUTO_TEST_CASE(an_unacknowledged_refusal_is_resent_every_t2_and_dropped_af
         return false;
       },
       std::chrono::milliseconds(7000));
-  ::close(fd);
   BOOST_REQUIRE(at.size() >= 2u);
   std::ostringstream when;
   for (double t : at)

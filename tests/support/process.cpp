@@ -68,7 +68,7 @@ Process::Process(std::vector<std::string> argv, Options options) {
   // always there on Debian) sets it and then execs the command in place, so
   // the pid is the command's.
   const std::string command = argv.empty() ? std::string() : argv[0];
-  if (options.die_with_parent && ::access("/usr/bin/setpriv", X_OK) == 0) {
+  if (::access("/usr/bin/setpriv", X_OK) == 0) {
     argv.insert(argv.begin(), {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"});
   }
   std::vector<char*> args;

@@ -1,6 +1,10 @@
 // Test support: real child processes (outpostd, pstn-sim, sipp, ...) with
 // bounded waits, and scratch folders. Every process a test starts is killed
-// when its Process object goes away. Used by one test thread at a time.
+// when its Process object goes away, and also when the thread that started
+// it ends, even if the test is killed outright (SIGKILL, a CI timeout) and no
+// destructor runs: a leftover outpostd or sipp would hold its ports and eat
+// CPU under the next run's figures. So a process must not outlive the thread
+// that started it. Used by one test thread at a time.
 #pragma once
 
 #include <sys/types.h>
@@ -27,12 +31,6 @@ class Process {
     std::vector<std::string> env;  // extra NAME=VALUE
     std::string cwd;
     bool capture_stderr = true;  // else inherited
-    // Killed when the thread that started it ends, even if this process is
-    // killed outright (SIGKILL, a CI timeout) and no destructor runs: a
-    // leftover outpostd or sipp would hold its ports and eat CPU under the
-    // next run's figures. Start a process that must outlive its starting
-    // thread with this off.
-    bool die_with_parent = true;
   };
   Process(std::vector<std::string> argv, Options options);
   explicit Process(std::vector<std::string> argv) : Process(std::move(argv), Options{}) {}
