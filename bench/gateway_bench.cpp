@@ -845,9 +845,8 @@ int main() {
     // ---- overload: twice the peak for 30 s, then the peak again.
     // OUTPOST_BENCH_OVERLOAD_X=M (say 3.5) offers M times the peak instead,
     // for finding where shedding stops holding.
-    double times = 2;
-    if (const char* m = std::getenv("OUTPOST_BENCH_OVERLOAD_X"); m && std::atof(m) > 1)
-      times = std::atof(m);
+    const char* m = std::getenv("OUTPOST_BENCH_OVERLOAD_X");
+    const double times = m && std::atof(m) > 1 ? std::atof(m) : 2;
     std::printf("overload: %.0f calls/s for 30 s, then %.0f calls/s\n", times * peak.rate,
                 peak.rate);
     auto [guard0, pool0] = refusals(gw);

@@ -277,8 +277,13 @@ core::Status SipAgent::start() {
   }
   long se = std::chrono::duration_cast<std::chrono::seconds>(s.session_expires).count();
   long minSe = std::chrono::duration_cast<std::chrono::seconds>(s.min_se).count();
+  auto ms = [](core::Duration d) {
+    return static_cast<unsigned>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
   // We answer and offer SDP ourselves (the gateway owns media), so nua's
-  // offer/answer engine is off; re-INVITEs come to us for an answer.
+  // offer/answer engine is off; re-INVITEs come to us for an answer. T2 and
+  // the transaction lifetime: see SipSettings for why they are not the RFC's
+  // 4 s and 32 s.
   nua_set_params(
       nua_, NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
       NUTAG_ENABLEMESSAGE(0), NUTAG_EARLY_MEDIA(1), NUTAG_ONLY183_100REL(1),
@@ -286,14 +291,8 @@ core::Status SipAgent::start() {
       NUTAG_ALLOW(allow.c_str()), SIPTAG_SUPPORTED_STR("timer, 100rel"),
       NUTAG_SESSION_TIMER(static_cast<unsigned>(se)), NUTAG_MIN_SE(static_cast<unsigned>(minSe)),
       NUTAG_SESSION_REFRESHER(nua_any_refresher), NUTAG_UPDATE_REFRESH(0),
-      NUTAG_REFRESH_WITHOUT_SDP(1), TAG_END());
-  // T2 and the transaction lifetime: see SipSettings for why they are not
-  // the RFC's 4 s and 32 s.
-  auto ms = [](core::Duration d) {
-    return static_cast<unsigned>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-  };
-  nua_set_params(nua_, NTATAG_SIP_T2(ms(s.t2)), NTATAG_SIP_T1X64(ms(s.transaction_timeout)),
-                 TAG_END());
+      NUTAG_REFRESH_WITHOUT_SDP(1), NTATAG_SIP_T2(ms(s.t2)),
+      NTATAG_SIP_T1X64(ms(s.transaction_timeout)), TAG_END());
   OUTPOST_LOG(Notice, "sip") << "listening on " << url << (s.tls ? " and " + sipsUrl : "")
                              << " with " << config_.peers.size() << " peer(s)";
   return core::Status::ok();
